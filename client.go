@@ -1,0 +1,229 @@
+package nakama
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gonakama/nakama/internal/op"
+	"github.com/heroiclabs/nakama-common/api"
+	"google.golang.org/protobuf/proto"
+)
+
+// Version is this client's version, sent in the REST User-Agent.
+const Version = "0.1.0"
+
+// DefaultRefreshWindow is how close to expiry a session is refreshed before
+// an authenticated call, unless ClientOptions.RefreshWindow says otherwise.
+const DefaultRefreshWindow = 5 * time.Minute
+
+// ClientOptions configures a DefaultClient. The zero value is ready to use.
+type ClientOptions struct {
+	// REST configures the REST adapter NewClient makes; NewClientWithAdapter
+	// ignores it.
+	REST RESTOptions
+	// Retry is the retry policy; its zero fields take DefaultRetry's values.
+	Retry RetryConfig
+	// DisableRetry sends every call once.
+	DisableRetry bool
+	// DisableAutoRefresh stops the client from refreshing sessions before
+	// authenticated calls and after the server rejects an expired token.
+	DisableAutoRefresh bool
+	// RefreshWindow: a session whose token expires within it is refreshed
+	// before an authenticated call. Default DefaultRefreshWindow.
+	RefreshWindow time.Duration
+	// OnSessionRefresh is called after the client refreshed a session,
+	// automatically or through SessionRefresh, with the session already
+	// updated in place, so the application can store its new tokens. It runs
+	// on the goroutine that made the call and must not block for long.
+	OnSessionRefresh func(*Session)
+	// Logger receives a debug line per call and a warning per retry. No
+	// token or key is ever logged. Default: no logging.
+	Logger *slog.Logger
+}
+
+// DefaultClient implements Client over any ClientAdapter. It keeps no state
+// of its own between calls (sessions carry theirs), so one DefaultClient is
+// safe for concurrent use by any number of goroutines.
+type DefaultClient struct {
+	adapter ClientAdapter
+	opts    ClientOptions
+	retry   RetryConfig
+}
+
+var _ Client = (*DefaultClient)(nil)
+
+// NewClient returns a client that speaks REST to the server at serverURL
+// (DefaultServerURL when empty) with serverKey (DefaultServerKey when empty).
+// opts may be nil.
+func NewClient(serverURL, serverKey string, opts *ClientOptions) (*DefaultClient, error) {
+	if serverURL == "" {
+		serverURL = DefaultServerURL
+	}
+	if serverKey == "" {
+		serverKey = DefaultServerKey
+	}
+	var rest *RESTOptions
+	if opts != nil {
+		rest = &opts.REST
+	}
+	a, err := NewRESTAdapter(serverURL, serverKey, rest)
+	if err != nil {
+		return nil, err
+	}
+	return NewClientWithAdapter(a, opts), nil
+}
+
+// NewClientWithAdapter returns a client that sends its calls through adapter.
+// opts may be nil.
+func NewClientWithAdapter(adapter ClientAdapter, opts *ClientOptions) *DefaultClient {
+	c := &DefaultClient{adapter: adapter}
+	if opts != nil {
+		c.opts = *opts
+	}
+	if c.opts.RefreshWindow == 0 {
+		c.opts.RefreshWindow = DefaultRefreshWindow
+	}
+	c.retry = c.opts.Retry.withDefaults()
+	if c.opts.DisableRetry {
+		c.retry.MaxAttempts = 1
+	}
+	return c
+}
+
+// Adapter returns the adapter the client sends through.
+func (c *DefaultClient) Adapter() ClientAdapter { return c.adapter }
+
+// call sends one operation for session s (nil for calls that carry no
+// session) and returns the answer. It refreshes s first when it is about to
+// expire, retries per the policy, and wraps every error with the
+// operation's name.
+func call[R proto.Message](ctx context.Context, c *DefaultClient, name string, s *Session, req proto.Message) (R, error) {
+	var zero R
+	o := op.Get(name)
+	resp, err := c.send(ctx, o, s, req)
+	if err != nil {
+		return zero, &OpError{Op: name, Err: err}
+	}
+	return resp.(R), nil
+}
+
+// callEmpty is call for operations that answer with nothing.
+func callEmpty(ctx context.Context, c *DefaultClient, name string, s *Session, req proto.Message) error {
+	_, err := c.send(ctx, op.Get(name), s, req)
+	if err != nil {
+		return &OpError{Op: name, Err: err}
+	}
+	return nil
+}
+
+func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req proto.Message) (proto.Message, error) {
+	needsSession := o.Auth == AuthBearer || (o.Auth == AuthBearerOrHTTPKey && s != nil)
+	if needsSession {
+		if s == nil {
+			return nil, ErrNilSession
+		}
+		if err := c.ensureFresh(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.sendRetrying(ctx, o, s, needsSession, req)
+	if err != nil && needsSession && !c.opts.DisableAutoRefresh && errors.Is(err, ErrUnauthenticated) &&
+		!s.RefreshExpired() && o.Name != "SessionLogout" {
+		// The token looked fresh here but the server disagrees: the device
+		// clock is off, or the token was restored from storage. Refresh once
+		// and send again.
+		if rerr := c.refreshSession(ctx, s, nil, s.Token()); rerr == nil {
+			resp, err = c.sendRetrying(ctx, o, s, needsSession, req)
+		}
+	}
+	return resp, err
+}
+
+func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Session, withToken bool, req proto.Message) (proto.Message, error) {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		cl := &Call{Operation: o, Request: req, Response: o.NewResponse()}
+		if withToken {
+			cl.Token = s.Token()
+		}
+		t0 := time.Now()
+		err := c.adapter.Send(ctx, cl)
+		if c.opts.Logger != nil {
+			c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", o.Name),
+				slog.Int("attempt", attempt), slog.Duration("took", time.Since(t0)), slog.Any("err", err))
+		}
+		if err == nil {
+			return cl.Response, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		if attempt >= c.retry.MaxAttempts || !retryable(err, o.Idempotent) {
+			return nil, err
+		}
+		wait := c.retry.delay(attempt-1, jitter)
+		if time.Since(start)+wait > c.retry.MaxElapsed {
+			return nil, err
+		}
+		if c.opts.Logger != nil {
+			c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "nakama retry", slog.String("op", o.Name),
+				slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.Any("err", err))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// ensureFresh refreshes s when its token is about to expire.
+func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
+	if !s.ExpiresWithin(c.opts.RefreshWindow) {
+		return nil
+	}
+	if c.opts.DisableAutoRefresh || s.RefreshExpired() {
+		if s.Expired() {
+			return ErrSessionExpired
+		}
+		return nil // still valid: use it while it lasts
+	}
+	token := s.Token()
+	err := c.refreshSession(ctx, s, nil, token)
+	if err != nil && !s.Expired() && !errors.Is(err, ctx.Err()) {
+		// The token still works; a failed early refresh must not fail the
+		// call. The next call tries again.
+		return nil
+	}
+	return err
+}
+
+// refreshSession refreshes s unless another caller already replaced the
+// token seen (stale), sharing one request among concurrent callers.
+func (c *DefaultClient) refreshSession(ctx context.Context, s *Session, vars map[string]string, stale string) error {
+	return s.refresh(ctx, func(ctx context.Context) error {
+		if stale != "" && s.Token() != stale {
+			return nil // refreshed by someone else meanwhile
+		}
+		req := &api.SessionRefreshRequest{Token: s.RefreshToken(), Vars: vars}
+		a, err := c.sendRetrying(ctx, op.Get("SessionRefresh"), nil, false, req)
+		if err != nil {
+			if errors.Is(err, ErrUnauthenticated) {
+				return fmt.Errorf("%w: refresh rejected: %w", ErrSessionExpired, err)
+			}
+			return err
+		}
+		if err := s.update(a.(*api.Session)); err != nil {
+			return err
+		}
+		if c.opts.OnSessionRefresh != nil {
+			c.opts.OnSessionRefresh(s)
+		}
+		return nil
+	})
+}

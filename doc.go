@@ -1,0 +1,39 @@
+// Package nakama is a client for the Nakama game server: accounts, sessions,
+// friends, groups, leaderboards, tournaments, storage, notifications, RPC and
+// purchases over the server's REST API.
+//
+// # Getting started
+//
+// A Client has one method per server operation. NewClient returns a
+// DefaultClient that speaks REST:
+//
+//	client, err := nakama.NewClient("http://127.0.0.1:7350", "defaultkey", nil)
+//	session, err := client.AuthenticateDevice(ctx, deviceID, nil)
+//	account, err := client.GetAccount(ctx, session)
+//
+// # Sessions
+//
+// A Session holds a user's tokens. Before an authenticated call the client
+// refreshes a session that expires within ClientOptions.RefreshWindow, and
+// concurrent callers share that one refresh, because the server rotates the
+// refresh token on every refresh. ClientOptions.OnSessionRefresh hands the new
+// tokens to the application; RestoreSession brings stored tokens back.
+//
+// # Errors
+//
+// A failure the server reports is a *Error carrying its gRPC code, message
+// and HTTP status. Compare with errors.Is(err, nakama.ErrNotFound) and the
+// other sentinels, or use CodeOf. Network failures and context errors stay
+// themselves, so errors.Is(err, context.DeadlineExceeded) works. Answers that
+// are not the server's (a proxy's HTML error page) wrap ErrBadResponse.
+//
+// # Retries
+//
+// Calls that are safe to repeat are retried after connection failures and
+// transient answers, with capped exponential backoff and full jitter, within
+// the context and ClientOptions.Retry (DefaultRetry by default).
+//
+// # Testing
+//
+// Package nakamatest runs an in-memory, Nakama-compatible server for tests.
+package nakama

@@ -1,0 +1,198 @@
+package nakama
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// Code is a gRPC status code, as the server reports it in every error: in
+// the "code" field of a REST error body, in a gRPC status, or in a realtime
+// error envelope. The values are gRPC's.
+type Code uint32
+
+// The gRPC status codes.
+const (
+	OK                 Code = 0
+	Canceled           Code = 1
+	Unknown            Code = 2
+	InvalidArgument    Code = 3
+	DeadlineExceeded   Code = 4
+	NotFound           Code = 5
+	AlreadyExists      Code = 6
+	PermissionDenied   Code = 7
+	ResourceExhausted  Code = 8
+	FailedPrecondition Code = 9
+	Aborted            Code = 10
+	OutOfRange         Code = 11
+	Unimplemented      Code = 12
+	Internal           Code = 13
+	Unavailable        Code = 14
+	DataLoss           Code = 15
+	Unauthenticated    Code = 16
+)
+
+var codeNames = [...]string{
+	"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
+	"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+	"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
+	"Unauthenticated",
+}
+
+// String returns the code's gRPC name, such as "NotFound".
+func (c Code) String() string {
+	if int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return "Code(" + strconv.FormatUint(uint64(c), 10) + ")"
+}
+
+// Error is a failure the server reported. Every error from a Client method
+// that the server answered is, or wraps, a *Error; compare it with errors.As,
+// or with errors.Is against the sentinel of its code (ErrNotFound, ...).
+type Error struct {
+	// Code is the server's gRPC status code.
+	Code Code
+	// Message is the server's message, as sent.
+	Message string
+	// HTTPStatus is the HTTP status of a REST answer; 0 over other transports.
+	HTTPStatus int
+}
+
+// Error returns a short, stable description: the code and the server's message.
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return "nakama: " + e.Code.String()
+	}
+	return "nakama: " + e.Code.String() + ": " + e.Message
+}
+
+// Is reports whether target is the sentinel of e's code, so that
+// errors.Is(err, nakama.ErrNotFound) holds for every NotFound the server sends.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(*sentinel)
+	return ok && s.code == e.Code
+}
+
+// sentinel is a distinct type so that a sentinel never matches by pointer
+// identity alone and an *Error from the server never equals a sentinel.
+type sentinel struct{ code Code }
+
+func (s *sentinel) Error() string { return "nakama: " + s.code.String() }
+
+// Sentinels for the codes the server uses; errors.Is(err, ErrX) holds when err
+// wraps an *Error with that code.
+var (
+	ErrCanceled           error = &sentinel{Canceled}
+	ErrUnknown            error = &sentinel{Unknown}
+	ErrInvalidArgument    error = &sentinel{InvalidArgument}
+	ErrDeadlineExceeded   error = &sentinel{DeadlineExceeded}
+	ErrNotFound           error = &sentinel{NotFound}
+	ErrAlreadyExists      error = &sentinel{AlreadyExists}
+	ErrPermissionDenied   error = &sentinel{PermissionDenied}
+	ErrResourceExhausted  error = &sentinel{ResourceExhausted}
+	ErrFailedPrecondition error = &sentinel{FailedPrecondition}
+	ErrAborted            error = &sentinel{Aborted}
+	ErrOutOfRange         error = &sentinel{OutOfRange}
+	ErrUnimplemented      error = &sentinel{Unimplemented}
+	ErrInternal           error = &sentinel{Internal}
+	ErrUnavailable        error = &sentinel{Unavailable}
+	ErrDataLoss           error = &sentinel{DataLoss}
+	ErrUnauthenticated    error = &sentinel{Unauthenticated}
+)
+
+// ErrSessionExpired is returned, without a call to the server, when a
+// session's token has expired and it cannot be refreshed (its refresh token
+// has expired too, or auto-refresh is off). Authenticate again.
+var ErrSessionExpired = errors.New("nakama: session expired")
+
+// ErrNilSession is returned when an authenticated call is given a nil session.
+var ErrNilSession = errors.New("nakama: nil session")
+
+// ErrBadResponse is wrapped by errors for answers that are not the server's:
+// a body that is not JSON (a proxy's HTML page), an empty or truncated body.
+var ErrBadResponse = errors.New("nakama: bad response")
+
+// CodeOf returns the server's code carried by err: OK for nil, the code of a
+// wrapped *Error, Canceled or DeadlineExceeded for context errors, and Unknown
+// for anything else (a network failure, for instance).
+func CodeOf(err error) Code {
+	if err == nil {
+		return OK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return DeadlineExceeded
+	}
+	return Unknown
+}
+
+// Timeout reports whether err is a timeout: a context deadline, a transport
+// timeout, or the server's DeadlineExceeded.
+func Timeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// SafeToRetry reports whether err proves the request never reached the
+// server (it failed while connecting), so even a call that is not idempotent
+// can be sent again.
+func SafeToRetry(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// OpError wraps every error a Client method returns with the operation's
+// name, so a log line says which call failed. Unwrap reaches the cause: a
+// *Error, a context error, a network error or ErrBadResponse.
+type OpError struct {
+	// Op is the operation's name, such as "AuthenticateDevice".
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string { return "nakama: " + e.Op + ": " + trimPrefix(e.Err.Error()) }
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+func trimPrefix(s string) string {
+	const p = "nakama: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// badResponse describes an answer that is not the server's JSON.
+func badResponse(status int, format string, args ...any) error {
+	return &responseError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// responseError is an answer that could not be understood. It matches
+// ErrBadResponse and remembers the HTTP status, so retries can tell a proxy's
+// 502 page from a 400 they should not repeat.
+type responseError struct {
+	status int
+	msg    string
+}
+
+func (e *responseError) Error() string {
+	return fmt.Sprintf("nakama: bad response: HTTP %d: %s", e.status, e.msg)
+}
+
+func (e *responseError) Is(target error) bool { return target == ErrBadResponse }
+
+// HTTPStatusCode returns the HTTP status of the answer.
+func (e *responseError) HTTPStatusCode() int { return e.status }

@@ -1,0 +1,222 @@
+// Package op is the one table of Nakama API operations. Every part of the
+// project that needs to know how an operation travels reads it from here: the
+// REST and gRPC adapters build requests from a row, retries read its
+// Idempotent column, nakamatest routes by it, and the coverage tests check it
+// against the server's published description.
+package op
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/heroiclabs/nakama-common/api"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// Auth says which credential an operation carries.
+type Auth int
+
+const (
+	// None: the operation needs no credential (Healthcheck).
+	None Auth = iota
+	// Basic: HTTP basic auth with the server key as user and an empty password.
+	Basic
+	// Bearer: "Authorization: Bearer <session token>".
+	Bearer
+	// BearerOrHTTPKey: a session token, or the runtime http_key as a query
+	// parameter for server-to-server calls (the RPC routes).
+	BearerOrHTTPKey
+)
+
+// String returns the name of the credential kind.
+func (a Auth) String() string {
+	switch a {
+	case None:
+		return "none"
+	case Basic:
+		return "basic"
+	case Bearer:
+		return "bearer"
+	case BearerOrHTTPKey:
+		return "bearer-or-http-key"
+	}
+	return "unknown"
+}
+
+// Operation describes one Nakama API operation.
+type Operation struct {
+	// Name is the operation's name in the server's gRPC service
+	// (/nakama.api.Nakama/<Name>).
+	Name string
+	// VariantOf names the operation this row is a second route of. The client
+	// has one method for both; the server serves both.
+	VariantOf string
+	// Method is the HTTP method of the REST route.
+	Method string
+	// Path is the REST route. Segments in braces name request fields by their
+	// proto names: /v2/group/{group_id}/join.
+	Path string
+	// Body says what the REST body carries: "" nothing, "*" the whole request
+	// message less the path fields, or the proto name of the one field that is
+	// the body. Request fields in neither the path nor the body go in the query.
+	Body string
+	// Auth is the credential the operation carries.
+	Auth Auth
+	// Idempotent is true when sending the call twice has the same effect as
+	// sending it once, so a retry after an uncertain failure is safe.
+	Idempotent bool
+	// Request and Response are prototypes of the messages exchanged; use
+	// NewRequest and NewResponse for fresh values.
+	Request, Response proto.Message
+}
+
+// NewRequest returns a new, empty request message of the operation's type.
+func (o *Operation) NewRequest() proto.Message { return o.Request.ProtoReflect().New().Interface() }
+
+// NewResponse returns a new, empty response message of the operation's type.
+func (o *Operation) NewResponse() proto.Message {
+	return o.Response.ProtoReflect().New().Interface()
+}
+
+// PathFields returns the proto names of the request fields bound in the path,
+// in order.
+func (o *Operation) PathFields() []string {
+	var names []string
+	for _, seg := range strings.Split(o.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, seg[1:len(seg)-1])
+		}
+	}
+	return names
+}
+
+// GRPCMethod returns the operation's full gRPC method name.
+func (o *Operation) GRPCMethod() string { return "/nakama.api.Nakama/" + o.Name }
+
+// ClientName returns the name of the Client method that serves the row: the
+// operation's own name, or for a second route the name of its first.
+func (o *Operation) ClientName() string {
+	if o.VariantOf != "" {
+		return o.VariantOf
+	}
+	return o.Name
+}
+
+var byName = func() map[string]*Operation {
+	m := make(map[string]*Operation, len(All))
+	for i := range All {
+		if _, dup := m[All[i].Name]; dup {
+			panic("op: duplicate operation " + All[i].Name)
+		}
+		m[All[i].Name] = &All[i]
+	}
+	return m
+}()
+
+// ByName returns the operation with the given name, or nil.
+func ByName(name string) *Operation { return byName[name] }
+
+// Get returns the operation with the given name and panics when there is
+// none: the names passed to it are compile-time constants of this module.
+func Get(name string) *Operation {
+	o := byName[name]
+	if o == nil {
+		panic("op: unknown operation " + name)
+	}
+	return o
+}
+
+// All lists every operation of Nakama 3.40's API, sorted by name. It is the
+// swagger description's 87 operations plus ValidatePurchaseSamsung, which the
+// server serves but the description omits.
+var All = []Operation{
+	{Name: "AddFriends", Method: http.MethodPost, Path: "/v2/friend", Body: "", Auth: Bearer, Idempotent: false, Request: &api.AddFriendsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "AddGroupUsers", Method: http.MethodPost, Path: "/v2/group/{group_id}/add", Body: "", Auth: Bearer, Idempotent: false, Request: &api.AddGroupUsersRequest{}, Response: &emptypb.Empty{}},
+	{Name: "AuthenticateApple", Method: http.MethodPost, Path: "/v2/account/authenticate/apple", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateAppleRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateCustom", Method: http.MethodPost, Path: "/v2/account/authenticate/custom", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateCustomRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateDevice", Method: http.MethodPost, Path: "/v2/account/authenticate/device", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateDeviceRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateEmail", Method: http.MethodPost, Path: "/v2/account/authenticate/email", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateEmailRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateFacebook", Method: http.MethodPost, Path: "/v2/account/authenticate/facebook", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateFacebookRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateFacebookInstantGame", Method: http.MethodPost, Path: "/v2/account/authenticate/facebookinstantgame", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateFacebookInstantGameRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateGameCenter", Method: http.MethodPost, Path: "/v2/account/authenticate/gamecenter", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateGameCenterRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateGoogle", Method: http.MethodPost, Path: "/v2/account/authenticate/google", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateGoogleRequest{}, Response: &api.Session{}},
+	{Name: "AuthenticateSteam", Method: http.MethodPost, Path: "/v2/account/authenticate/steam", Body: "account", Auth: Basic, Idempotent: true, Request: &api.AuthenticateSteamRequest{}, Response: &api.Session{}},
+	{Name: "BanGroupUsers", Method: http.MethodPost, Path: "/v2/group/{group_id}/ban", Body: "", Auth: Bearer, Idempotent: false, Request: &api.BanGroupUsersRequest{}, Response: &emptypb.Empty{}},
+	{Name: "BlockFriends", Method: http.MethodPost, Path: "/v2/friend/block", Body: "", Auth: Bearer, Idempotent: false, Request: &api.BlockFriendsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "CreateGroup", Method: http.MethodPost, Path: "/v2/group", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.CreateGroupRequest{}, Response: &api.Group{}},
+	{Name: "DeleteAccount", Method: http.MethodDelete, Path: "/v2/account", Body: "", Auth: Bearer, Idempotent: true, Request: &emptypb.Empty{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteFriends", Method: http.MethodDelete, Path: "/v2/friend", Body: "", Auth: Bearer, Idempotent: true, Request: &api.DeleteFriendsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteGroup", Method: http.MethodDelete, Path: "/v2/group/{group_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.DeleteGroupRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteLeaderboardRecord", Method: http.MethodDelete, Path: "/v2/leaderboard/{leaderboard_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.DeleteLeaderboardRecordRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteNotifications", Method: http.MethodDelete, Path: "/v2/notification", Body: "", Auth: Bearer, Idempotent: true, Request: &api.DeleteNotificationsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteStorageObjects", Method: http.MethodPut, Path: "/v2/storage/delete", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.DeleteStorageObjectsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DeleteTournamentRecord", Method: http.MethodDelete, Path: "/v2/tournament/{tournament_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.DeleteTournamentRecordRequest{}, Response: &emptypb.Empty{}},
+	{Name: "DemoteGroupUsers", Method: http.MethodPost, Path: "/v2/group/{group_id}/demote", Body: "", Auth: Bearer, Idempotent: false, Request: &api.DemoteGroupUsersRequest{}, Response: &emptypb.Empty{}},
+	{Name: "Event", Method: http.MethodPost, Path: "/v2/event", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.Event{}, Response: &emptypb.Empty{}},
+	{Name: "GetAccount", Method: http.MethodGet, Path: "/v2/account", Body: "", Auth: Bearer, Idempotent: true, Request: &emptypb.Empty{}, Response: &api.Account{}},
+	{Name: "GetMatchmakerStats", Method: http.MethodGet, Path: "/v2/matchmaker/stats", Body: "", Auth: Bearer, Idempotent: true, Request: &emptypb.Empty{}, Response: &api.MatchmakerStats{}},
+	{Name: "GetSubscription", Method: http.MethodGet, Path: "/v2/iap/subscription/{product_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.GetSubscriptionRequest{}, Response: &api.ValidatedSubscription{}},
+	{Name: "GetUsers", Method: http.MethodGet, Path: "/v2/user", Body: "", Auth: Bearer, Idempotent: true, Request: &api.GetUsersRequest{}, Response: &api.Users{}},
+	{Name: "Healthcheck", Method: http.MethodGet, Path: "/healthcheck", Body: "", Auth: None, Idempotent: true, Request: &emptypb.Empty{}, Response: &emptypb.Empty{}},
+	{Name: "ImportFacebookFriends", Method: http.MethodPost, Path: "/v2/friend/facebook", Body: "account", Auth: Bearer, Idempotent: false, Request: &api.ImportFacebookFriendsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "ImportSteamFriends", Method: http.MethodPost, Path: "/v2/friend/steam", Body: "account", Auth: Bearer, Idempotent: false, Request: &api.ImportSteamFriendsRequest{}, Response: &emptypb.Empty{}},
+	{Name: "JoinGroup", Method: http.MethodPost, Path: "/v2/group/{group_id}/join", Body: "", Auth: Bearer, Idempotent: false, Request: &api.JoinGroupRequest{}, Response: &emptypb.Empty{}},
+	{Name: "JoinTournament", Method: http.MethodPost, Path: "/v2/tournament/{tournament_id}/join", Body: "", Auth: Bearer, Idempotent: false, Request: &api.JoinTournamentRequest{}, Response: &emptypb.Empty{}},
+	{Name: "KickGroupUsers", Method: http.MethodPost, Path: "/v2/group/{group_id}/kick", Body: "", Auth: Bearer, Idempotent: false, Request: &api.KickGroupUsersRequest{}, Response: &emptypb.Empty{}},
+	{Name: "LeaveGroup", Method: http.MethodPost, Path: "/v2/group/{group_id}/leave", Body: "", Auth: Bearer, Idempotent: false, Request: &api.LeaveGroupRequest{}, Response: &emptypb.Empty{}},
+	{Name: "LinkApple", Method: http.MethodPost, Path: "/v2/account/link/apple", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountApple{}, Response: &emptypb.Empty{}},
+	{Name: "LinkCustom", Method: http.MethodPost, Path: "/v2/account/link/custom", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountCustom{}, Response: &emptypb.Empty{}},
+	{Name: "LinkDevice", Method: http.MethodPost, Path: "/v2/account/link/device", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountDevice{}, Response: &emptypb.Empty{}},
+	{Name: "LinkEmail", Method: http.MethodPost, Path: "/v2/account/link/email", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountEmail{}, Response: &emptypb.Empty{}},
+	{Name: "LinkFacebook", Method: http.MethodPost, Path: "/v2/account/link/facebook", Body: "account", Auth: Bearer, Idempotent: false, Request: &api.LinkFacebookRequest{}, Response: &emptypb.Empty{}},
+	{Name: "LinkFacebookInstantGame", Method: http.MethodPost, Path: "/v2/account/link/facebookinstantgame", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountFacebookInstantGame{}, Response: &emptypb.Empty{}},
+	{Name: "LinkGameCenter", Method: http.MethodPost, Path: "/v2/account/link/gamecenter", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountGameCenter{}, Response: &emptypb.Empty{}},
+	{Name: "LinkGoogle", Method: http.MethodPost, Path: "/v2/account/link/google", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountGoogle{}, Response: &emptypb.Empty{}},
+	{Name: "LinkSteam", Method: http.MethodPost, Path: "/v2/account/link/steam", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.LinkSteamRequest{}, Response: &emptypb.Empty{}},
+	{Name: "ListChannelMessages", Method: http.MethodGet, Path: "/v2/channel/{channel_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListChannelMessagesRequest{}, Response: &api.ChannelMessageList{}},
+	{Name: "ListFriends", Method: http.MethodGet, Path: "/v2/friend", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListFriendsRequest{}, Response: &api.FriendList{}},
+	{Name: "ListFriendsOfFriends", Method: http.MethodGet, Path: "/v2/friend/friends", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListFriendsOfFriendsRequest{}, Response: &api.FriendsOfFriendsList{}},
+	{Name: "ListGroupUsers", Method: http.MethodGet, Path: "/v2/group/{group_id}/user", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListGroupUsersRequest{}, Response: &api.GroupUserList{}},
+	{Name: "ListGroups", Method: http.MethodGet, Path: "/v2/group", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListGroupsRequest{}, Response: &api.GroupList{}},
+	{Name: "ListLeaderboardRecords", Method: http.MethodGet, Path: "/v2/leaderboard/{leaderboard_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListLeaderboardRecordsRequest{}, Response: &api.LeaderboardRecordList{}},
+	{Name: "ListLeaderboardRecordsAroundOwner", Method: http.MethodGet, Path: "/v2/leaderboard/{leaderboard_id}/owner/{owner_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListLeaderboardRecordsAroundOwnerRequest{}, Response: &api.LeaderboardRecordList{}},
+	{Name: "ListMatches", Method: http.MethodGet, Path: "/v2/match", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListMatchesRequest{}, Response: &api.MatchList{}},
+	{Name: "ListNotifications", Method: http.MethodGet, Path: "/v2/notification", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListNotificationsRequest{}, Response: &api.NotificationList{}},
+	{Name: "ListParties", Method: http.MethodGet, Path: "/v2/party", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListPartiesRequest{}, Response: &api.PartyList{}},
+	{Name: "ListStorageObjects", Method: http.MethodGet, Path: "/v2/storage/{collection}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListStorageObjectsRequest{}, Response: &api.StorageObjectList{}},
+	{Name: "ListStorageObjects2", VariantOf: "ListStorageObjects", Method: http.MethodGet, Path: "/v2/storage/{collection}/{user_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListStorageObjectsRequest{}, Response: &api.StorageObjectList{}},
+	{Name: "ListSubscriptions", Method: http.MethodPost, Path: "/v2/iap/subscription", Body: "*", Auth: Bearer, Idempotent: true, Request: &api.ListSubscriptionsRequest{}, Response: &api.SubscriptionList{}},
+	{Name: "ListTournamentRecords", Method: http.MethodGet, Path: "/v2/tournament/{tournament_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListTournamentRecordsRequest{}, Response: &api.TournamentRecordList{}},
+	{Name: "ListTournamentRecordsAroundOwner", Method: http.MethodGet, Path: "/v2/tournament/{tournament_id}/owner/{owner_id}", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListTournamentRecordsAroundOwnerRequest{}, Response: &api.TournamentRecordList{}},
+	{Name: "ListTournaments", Method: http.MethodGet, Path: "/v2/tournament", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListTournamentsRequest{}, Response: &api.TournamentList{}},
+	{Name: "ListUserGroups", Method: http.MethodGet, Path: "/v2/user/{user_id}/group", Body: "", Auth: Bearer, Idempotent: true, Request: &api.ListUserGroupsRequest{}, Response: &api.UserGroupList{}},
+	{Name: "PromoteGroupUsers", Method: http.MethodPost, Path: "/v2/group/{group_id}/promote", Body: "", Auth: Bearer, Idempotent: false, Request: &api.PromoteGroupUsersRequest{}, Response: &emptypb.Empty{}},
+	{Name: "ReadStorageObjects", Method: http.MethodPost, Path: "/v2/storage", Body: "*", Auth: Bearer, Idempotent: true, Request: &api.ReadStorageObjectsRequest{}, Response: &api.StorageObjects{}},
+	{Name: "RpcFunc", Method: http.MethodPost, Path: "/v2/rpc/{id}", Body: "payload", Auth: BearerOrHTTPKey, Idempotent: false, Request: &api.Rpc{}, Response: &api.Rpc{}},
+	{Name: "RpcFunc2", VariantOf: "RpcFunc", Method: http.MethodGet, Path: "/v2/rpc/{id}", Body: "", Auth: BearerOrHTTPKey, Idempotent: true, Request: &api.Rpc{}, Response: &api.Rpc{}},
+	{Name: "SessionLogout", Method: http.MethodPost, Path: "/v2/session/logout", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.SessionLogoutRequest{}, Response: &emptypb.Empty{}},
+	{Name: "SessionRefresh", Method: http.MethodPost, Path: "/v2/account/session/refresh", Body: "*", Auth: Basic, Idempotent: false, Request: &api.SessionRefreshRequest{}, Response: &api.Session{}},
+	{Name: "UnlinkApple", Method: http.MethodPost, Path: "/v2/account/unlink/apple", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountApple{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkCustom", Method: http.MethodPost, Path: "/v2/account/unlink/custom", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountCustom{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkDevice", Method: http.MethodPost, Path: "/v2/account/unlink/device", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountDevice{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkEmail", Method: http.MethodPost, Path: "/v2/account/unlink/email", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountEmail{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkFacebook", Method: http.MethodPost, Path: "/v2/account/unlink/facebook", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountFacebook{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkFacebookInstantGame", Method: http.MethodPost, Path: "/v2/account/unlink/facebookinstantgame", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountFacebookInstantGame{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkGameCenter", Method: http.MethodPost, Path: "/v2/account/unlink/gamecenter", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountGameCenter{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkGoogle", Method: http.MethodPost, Path: "/v2/account/unlink/google", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountGoogle{}, Response: &emptypb.Empty{}},
+	{Name: "UnlinkSteam", Method: http.MethodPost, Path: "/v2/account/unlink/steam", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.AccountSteam{}, Response: &emptypb.Empty{}},
+	{Name: "UpdateAccount", Method: http.MethodPut, Path: "/v2/account", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.UpdateAccountRequest{}, Response: &emptypb.Empty{}},
+	{Name: "UpdateGroup", Method: http.MethodPut, Path: "/v2/group/{group_id}", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.UpdateGroupRequest{}, Response: &emptypb.Empty{}},
+	{Name: "ValidatePurchaseApple", Method: http.MethodPost, Path: "/v2/iap/purchase/apple", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidatePurchaseAppleRequest{}, Response: &api.ValidatePurchaseResponse{}},
+	{Name: "ValidatePurchaseFacebookInstant", Method: http.MethodPost, Path: "/v2/iap/purchase/facebookinstant", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidatePurchaseFacebookInstantRequest{}, Response: &api.ValidatePurchaseResponse{}},
+	{Name: "ValidatePurchaseGoogle", Method: http.MethodPost, Path: "/v2/iap/purchase/google", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidatePurchaseGoogleRequest{}, Response: &api.ValidatePurchaseResponse{}},
+	{Name: "ValidatePurchaseHuawei", Method: http.MethodPost, Path: "/v2/iap/purchase/huawei", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidatePurchaseHuaweiRequest{}, Response: &api.ValidatePurchaseResponse{}},
+	{Name: "ValidatePurchaseSamsung", Method: http.MethodPost, Path: "/v2/iap/purchase/samsung", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidatePurchaseSamsungRequest{}, Response: &api.ValidatePurchaseResponse{}},
+	{Name: "ValidateSubscriptionApple", Method: http.MethodPost, Path: "/v2/iap/subscription/apple", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidateSubscriptionAppleRequest{}, Response: &api.ValidateSubscriptionResponse{}},
+	{Name: "ValidateSubscriptionGoogle", Method: http.MethodPost, Path: "/v2/iap/subscription/google", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.ValidateSubscriptionGoogleRequest{}, Response: &api.ValidateSubscriptionResponse{}},
+	{Name: "WriteLeaderboardRecord", Method: http.MethodPost, Path: "/v2/leaderboard/{leaderboard_id}", Body: "record", Auth: Bearer, Idempotent: false, Request: &api.WriteLeaderboardRecordRequest{}, Response: &api.LeaderboardRecord{}},
+	{Name: "WriteStorageObjects", Method: http.MethodPut, Path: "/v2/storage", Body: "*", Auth: Bearer, Idempotent: false, Request: &api.WriteStorageObjectsRequest{}, Response: &api.StorageObjectAcks{}},
+	{Name: "WriteTournamentRecord", Method: http.MethodPut, Path: "/v2/tournament/{tournament_id}", Body: "record", Auth: Bearer, Idempotent: false, Request: &api.WriteTournamentRecordRequest{}, Response: &api.LeaderboardRecord{}},
+	{Name: "WriteTournamentRecord2", VariantOf: "WriteTournamentRecord", Method: http.MethodPost, Path: "/v2/tournament/{tournament_id}", Body: "record", Auth: Bearer, Idempotent: false, Request: &api.WriteTournamentRecordRequest{}, Response: &api.LeaderboardRecord{}},
+}

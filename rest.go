@@ -1,0 +1,376 @@
+package nakama
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Defaults of a server started with no configuration.
+const (
+	// DefaultServerURL is a local server's REST address.
+	DefaultServerURL = "http://127.0.0.1:7350"
+	// DefaultServerKey is the server key of a server left unconfigured.
+	DefaultServerKey = "defaultkey"
+	// DefaultTimeout bounds each REST exchange unless RESTOptions.Timeout says
+	// otherwise.
+	DefaultTimeout = 10 * time.Second
+)
+
+// The caps on what the REST adapter reads. An error body past its cap is
+// still decoded as far as it goes; a success body past its cap is an error.
+const (
+	maxErrorBody   = 64 << 10
+	maxSuccessBody = 64 << 20
+)
+
+// RESTOptions configures a RESTAdapter. The zero value is ready to use.
+type RESTOptions struct {
+	// HTTPClient sends the requests. Default: a client of its own with
+	// http.DefaultTransport. Its Timeout, if any, applies as well as Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds each exchange, on top of the call's context.
+	// Default: DefaultTimeout. Negative: no bound but the context's.
+	Timeout time.Duration
+	// UserAgent is sent with every request. Default: "gonakama/<version>".
+	UserAgent string
+}
+
+// RESTAdapter is the ClientAdapter that speaks the server's REST API (the
+// gRPC gateway) with net/http and protojson, following its conventions: proto
+// field names, int64 as strings, zero values omitted, unknown fields ignored.
+// It is safe for concurrent use.
+type RESTAdapter struct {
+	base      *url.URL
+	serverKey string
+	client    *http.Client
+	timeout   time.Duration
+	userAgent string
+}
+
+// NewRESTAdapter returns an adapter for the server at serverURL (http or
+// https, such as DefaultServerURL, with an optional path prefix) that
+// authenticates with serverKey. opts may be nil.
+func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapter, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return nil, fmt.Errorf("nakama: bad server URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("nakama: bad server URL %q: scheme must be http or https", serverURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("nakama: bad server URL %q: no host", serverURL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	var o RESTOptions
+	if opts != nil {
+		o = *opts
+	}
+	a := &RESTAdapter{base: u, serverKey: serverKey, client: o.HTTPClient, timeout: o.Timeout, userAgent: o.UserAgent}
+	if a.client == nil {
+		a.client = &http.Client{}
+	}
+	if a.timeout == 0 {
+		a.timeout = DefaultTimeout
+	}
+	if a.userAgent == "" {
+		a.userAgent = "gonakama/" + Version
+	}
+	return a, nil
+}
+
+// ServerURL returns the server address the adapter sends to.
+func (a *RESTAdapter) ServerURL() string { return a.base.String() }
+
+var (
+	marshalOptions   = protojson.MarshalOptions{UseProtoNames: true}
+	unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: true}
+)
+
+// Send sends one call over REST. See ClientAdapter.
+func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
+	req, err := a.newRequest(ctx, call)
+	if err != nil {
+		return err
+	}
+	if a.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return redactURLError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return decodeRESTError(resp.StatusCode, body)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	if err != nil {
+		return redactURLError(fmt.Errorf("reading response: %w", err))
+	}
+	if len(body) > maxSuccessBody {
+		return badResponse(resp.StatusCode, "body larger than %d bytes", maxSuccessBody)
+	}
+	return decodeRESTBody(resp.StatusCode, body, call.Response)
+}
+
+// newRequest builds the HTTP request for a call from its operation's row:
+// path fields into the path, the body field (or the whole message) into the
+// body, every other populated field into the query.
+func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request, error) {
+	o := call.Operation
+	m := call.Request.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	bound := map[protoreflect.Name]bool{}
+
+	path := o.Path
+	for _, name := range o.PathFields() {
+		fd := fields.ByName(protoreflect.Name(name))
+		if fd == nil {
+			return nil, fmt.Errorf("nakama: %s: no request field %q for the path", o.Name, name)
+		}
+		bound[fd.Name()] = true
+		v := m.Get(fd).String()
+		if v == "" {
+			return nil, &Error{Code: InvalidArgument, Message: fmt.Sprintf("%s must be set", fd.Name())}
+		}
+		path = strings.Replace(path, "{"+name+"}", url.PathEscape(v), 1)
+	}
+
+	var body []byte
+	var err error
+	switch o.Body {
+	case "":
+	case "*":
+		if body, err = marshalOptions.Marshal(call.Request); err != nil {
+			return nil, fmt.Errorf("nakama: %s: encoding request: %w", o.Name, err)
+		}
+	default:
+		fd := fields.ByName(protoreflect.Name(o.Body))
+		if fd == nil {
+			return nil, fmt.Errorf("nakama: %s: no request field %q for the body", o.Name, o.Body)
+		}
+		bound[fd.Name()] = true
+		if body, err = marshalField(m, fd); err != nil {
+			return nil, fmt.Errorf("nakama: %s: encoding request: %w", o.Name, err)
+		}
+	}
+
+	q := url.Values{}
+	if o.Body != "*" {
+		var qerr error
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			if !bound[fd.Name()] {
+				qerr = addQuery(q, fd, v)
+			}
+			return qerr == nil
+		})
+		if qerr != nil {
+			return nil, fmt.Errorf("nakama: %s: encoding query: %w", o.Name, qerr)
+		}
+	}
+
+	u := *a.base
+	u.Path += path
+	u.RawPath = ""
+	if a.base.RawPath != "" || strings.Contains(path, "%") {
+		u.RawPath = a.base.EscapedPath() + path
+	}
+	u.RawQuery = q.Encode()
+
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, o.Method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("nakama: %s: %w", o.Name, redactURLError(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", a.userAgent)
+	switch o.Auth {
+	case AuthBasic:
+		req.SetBasicAuth(a.serverKey, "")
+	case AuthBearer, AuthBearerOrHTTPKey:
+		if call.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+call.Token)
+		}
+	}
+	return req, nil
+}
+
+// marshalField encodes one field as a JSON value, the way the gateway expects
+// a body bound to a single field.
+func marshalField(m protoreflect.Message, fd protoreflect.FieldDescriptor) ([]byte, error) {
+	v := m.Get(fd)
+	switch {
+	case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
+		if !m.Has(fd) {
+			return []byte("{}"), nil
+		}
+		return marshalOptions.Marshal(v.Message().Interface())
+	case fd.Kind() == protoreflect.StringKind && !fd.IsList():
+		return json.Marshal(v.String())
+	}
+	return nil, fmt.Errorf("unsupported body field kind %s", fd.Kind())
+}
+
+// addQuery adds one populated field to the query by its proto name.
+func addQuery(q url.Values, fd protoreflect.FieldDescriptor, v protoreflect.Value) error {
+	key := string(fd.Name())
+	switch {
+	case fd.IsMap():
+		return fmt.Errorf("map field %s cannot travel in a query", key)
+	case fd.IsList():
+		l := v.List()
+		for i := 0; i < l.Len(); i++ {
+			s, err := scalarString(fd, l.Get(i))
+			if err != nil {
+				return err
+			}
+			q.Add(key, s)
+		}
+		return nil
+	}
+	s, err := scalarString(fd, v)
+	if err != nil {
+		return err
+	}
+	q.Set(key, s)
+	return nil
+}
+
+// scalarString renders a scalar, or a wrapper message's value, as the gateway
+// reads it from a query string.
+func scalarString(fd protoreflect.FieldDescriptor, v protoreflect.Value) (string, error) {
+	if md := fd.Message(); md != nil {
+		if !strings.HasPrefix(string(md.FullName()), "google.protobuf.") || md.Fields().ByName("value") == nil {
+			return "", fmt.Errorf("message field %s cannot travel in a query", fd.Name())
+		}
+		inner := md.Fields().ByName("value")
+		return scalarString(inner, v.Message().Get(inner))
+	}
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return v.String(), nil
+	case protoreflect.BoolKind:
+		return strconv.FormatBool(v.Bool()), nil
+	case protoreflect.EnumKind:
+		return strconv.FormatInt(int64(v.Enum()), 10), nil
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return strconv.FormatInt(v.Int(), 10), nil
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return strconv.FormatUint(v.Uint(), 10), nil
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64), nil
+	}
+	return "", fmt.Errorf("field %s of kind %s cannot travel in a query", fd.Name(), fd.Kind())
+}
+
+// decodeRESTBody fills out from a success body.
+func decodeRESTBody(status int, body []byte, out proto.Message) error {
+	trimmed := bytes.TrimSpace(body)
+	if out == nil {
+		return nil
+	}
+	if len(trimmed) == 0 {
+		if out.ProtoReflect().Descriptor().Fields().Len() == 0 {
+			return nil // an empty answer is fine where nothing is expected
+		}
+		return badResponse(status, "empty body")
+	}
+	if err := unmarshalOptions.Unmarshal(trimmed, out); err != nil {
+		return badResponse(status, "%s: %v", describeBody(trimmed), err)
+	}
+	return nil
+}
+
+// decodeRESTError turns an error answer into a *Error, or, when the body is
+// not the server's JSON (a proxy's HTML page, an empty or cut-off body), into
+// an error wrapping ErrBadResponse that names the HTTP status.
+func decodeRESTError(status int, body []byte) error {
+	var e struct {
+		Code    *int   `json:"code"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if err := json.Unmarshal(trimmed, &e); err != nil || e.Code == nil {
+		if len(trimmed) == 0 {
+			return badResponse(status, "%s with an empty body", http.StatusText(status))
+		}
+		return badResponse(status, "%s with %s", http.StatusText(status), describeBody(trimmed))
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Error
+	}
+	return &Error{Code: Code(*e.Code), Message: msg, HTTPStatus: status}
+}
+
+// describeBody says what a body that could not be decoded looks like, briefly
+// and in printable text, so the error is readable and bounded.
+func describeBody(b []byte) string {
+	const max = 80
+	kind := "a non-JSON body"
+	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		kind = "a malformed JSON body"
+	}
+	n := len(b)
+	if n > max {
+		b = b[:max]
+	}
+	s := strings.Map(func(r rune) rune {
+		if r < ' ' || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, string(b))
+	return fmt.Sprintf("%s (%d bytes starting %q)", kind, n, s)
+}
+
+// redactURLError removes credentials from the URL a *url.Error names: the
+// RPC http_key travels in the query, and no key may reach an error string.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	if q := u.Query(); q.Has("http_key") {
+		q.Set("http_key", "REDACTED")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
