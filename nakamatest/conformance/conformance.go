@@ -1,0 +1,249 @@
+// Package conformance is one suite of tests, written against nakama.Client,
+// that any Nakama server must pass: nakamatest runs it on every test run, and
+// a real server runs it when NAKAMA_URL names one.
+//
+// The suite needs a little server-side setup that clients cannot do
+// (leaderboards, tournaments, notifications, an echo RPC). It asks for it
+// through server-to-server RPCs named Fixture*: a real server gets them from
+// the Lua module testdata/modules/conformance.lua of this repository, and
+// nakamatest from Install.
+//
+// Every case makes its own users and objects with ids unique to the run, so
+// the suite tolerates a server that holds data from earlier runs.
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gonakama/nakama"
+)
+
+// Target names the server the suite runs against.
+type Target struct {
+	// Name labels the run in test names ("nakamatest", "real").
+	Name string
+	// URL is the server's REST address, such as "http://127.0.0.1:7350".
+	URL string
+	// ServerKey is the server key. Default "defaultkey".
+	ServerKey string
+	// HTTPKey is the runtime http key, for server-to-server RPCs.
+	// Default "defaulthttpkey".
+	HTTPKey string
+	// Real is true for a real Nakama server: cases that depend on behaviour
+	// only nakamatest can be driven into (such as registered provider
+	// tokens) skip there, saying why.
+	Real bool
+	// Extra holds state the target's own setup wants to hand to its cases:
+	// nakamatest puts its *nakamatest.Server here.
+	Extra any
+}
+
+// TargetFromEnv returns the real server named by NAKAMA_URL (with
+// NAKAMA_SERVER_KEY and NAKAMA_HTTP_KEY), and false when NAKAMA_URL is unset.
+func TargetFromEnv() (Target, bool) {
+	u := os.Getenv("NAKAMA_URL")
+	if u == "" {
+		return Target{}, false
+	}
+	return Target{Name: "real", URL: u, ServerKey: os.Getenv("NAKAMA_SERVER_KEY"),
+		HTTPKey: os.Getenv("NAKAMA_HTTP_KEY"), Real: true}, true
+}
+
+// Case is one conformance test.
+type Case struct {
+	// Name is the subtest's name.
+	Name string
+	// Run performs the test.
+	Run func(t *testing.T, h *Harness)
+}
+
+var (
+	casesMu  sync.Mutex
+	allCases []Case
+)
+
+// register adds cases to the suite; each area file calls it from init.
+func register(cs ...Case) {
+	casesMu.Lock()
+	defer casesMu.Unlock()
+	allCases = append(allCases, cs...)
+}
+
+// Cases returns the suite's cases sorted by name.
+func Cases() []Case {
+	casesMu.Lock()
+	defer casesMu.Unlock()
+	out := append([]Case(nil), allCases...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Harness is what a case gets: a client for the target, fixtures, and
+// helpers that make unique users and names.
+type Harness struct {
+	Target Target
+	// Client is a DefaultClient for the target whose calls are recorded, so
+	// Run can check that the suite exercised every operation.
+	Client nakama.Client
+	// RunID is unique to this run of the suite.
+	RunID string
+
+	rec *recorder
+}
+
+// Run runs every case against the target, then fails if any operation of
+// the Client was never answered by the server during the run.
+func Run(t *testing.T, target Target) {
+	t.Helper()
+	if target.ServerKey == "" {
+		target.ServerKey = nakama.DefaultServerKey
+	}
+	if target.HTTPKey == "" {
+		target.HTTPKey = "defaulthttpkey"
+	}
+	rest, err := nakama.NewRESTAdapter(target.URL, target.ServerKey, nil)
+	if err != nil {
+		t.Fatalf("conformance: %v", err)
+	}
+	rec := &recorder{next: rest, seen: map[string]int{}}
+	h := &Harness{
+		Target: target,
+		Client: nakama.NewClientWithAdapter(rec, &nakama.ClientOptions{Retry: nakama.RetryConfig{MaxAttempts: 2}}),
+		RunID:  randomID(6),
+		rec:    rec,
+	}
+	ok := t.Run(target.Name, func(t *testing.T) {
+		for _, c := range Cases() {
+			t.Run(c.Name, func(t *testing.T) {
+				t.Parallel()
+				c.Run(t, h)
+			})
+		}
+	})
+	if !ok {
+		return // coverage says nothing useful when cases failed
+	}
+	var missing []string
+	for _, o := range nakama.Operations() {
+		if o.VariantOf != "" {
+			continue // a second route of an operation the client sends by its first
+		}
+		if rec.count(o.Name) == 0 {
+			missing = append(missing, o.Name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("conformance: no case had the server answer these operations: %v", missing)
+	}
+}
+
+// recorder counts the operations the server answered, with success or with
+// an error of its own.
+type recorder struct {
+	next nakama.ClientAdapter
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (r *recorder) Send(ctx context.Context, c *nakama.Call) error {
+	err := r.next.Send(ctx, c)
+	var se *nakama.Error
+	if err == nil || errors.As(err, &se) {
+		r.mu.Lock()
+		r.seen[c.Operation.Name]++
+		r.mu.Unlock()
+	}
+	return err
+}
+
+func (r *recorder) count(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen[name]
+}
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Ctx returns a context bounded for one step of a case.
+func (h *Harness) Ctx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Unique returns prefix followed by a suffix unique to this run and call.
+func (h *Harness) Unique(prefix string) string {
+	return prefix + "-" + h.RunID + "-" + randomID(4)
+}
+
+// NewUser authenticates a new user with a unique custom id and returns its
+// session.
+func (h *Harness) NewUser(t *testing.T) *nakama.Session {
+	t.Helper()
+	s, err := h.Client.AuthenticateCustom(h.Ctx(t), h.Unique("custom"), nil)
+	if err != nil {
+		t.Fatalf("NewUser: %v", err)
+	}
+	if !s.Created() {
+		t.Fatalf("NewUser: a unique custom id did not create an account")
+	}
+	return s
+}
+
+// Fixture calls one of the suite's server-side setup functions with the
+// http key, passing in as JSON and decoding the answer into out (if not nil).
+func (h *Harness) Fixture(t *testing.T, id string, in, out any) {
+	t.Helper()
+	payload, err := json.Marshal(in)
+	if err != nil {
+		t.Fatalf("fixture %s: %v", id, err)
+	}
+	res, err := h.Client.RpcFuncHTTPKey(h.Ctx(t), h.Target.HTTPKey, id, string(payload))
+	if err != nil {
+		t.Fatalf("fixture %s: %v", id, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(res.GetPayload()), out); err != nil {
+			t.Fatalf("fixture %s: answer %q: %v", id, res.GetPayload(), err)
+		}
+	}
+}
+
+// Code asserts that err carries the want code, and returns it for further
+// checks.
+func Code(t *testing.T, err error, want nakama.Code) *nakama.Error {
+	t.Helper()
+	var se *nakama.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("got error %v, want a server error with code %v", err, want)
+	}
+	if se.Code != want {
+		t.Fatalf("got code %v (%q), want %v", se.Code, se.Message, want)
+	}
+	return se
+}
+
+// Must fails the test on err.
+func Must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Errorf is fmt.Errorf, here so case files read alike.
+var Errorf = fmt.Errorf
