@@ -126,7 +126,7 @@ func (c *DefaultClient) SessionRefresh(ctx context.Context, s *Session, vars map
 	if s.RefreshToken() == "" {
 		return &OpError{Op: "SessionRefresh", Err: ErrSessionExpired}
 	}
-	if err := c.refreshSession(ctx, s, vars, ""); err != nil {
+	if err := c.refreshSession(ctx, s, vars, "", true); err != nil {
 		return &OpError{Op: "SessionRefresh", Err: err}
 	}
 	return nil

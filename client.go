@@ -121,6 +121,7 @@ func callEmpty(ctx context.Context, c *DefaultClient, name string, s *Session, r
 
 func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req proto.Message) (proto.Message, error) {
 	needsSession := o.Auth == AuthBearer || (o.Auth == AuthBearerOrHTTPKey && s != nil)
+	var sent string // the token the call goes out with
 	if needsSession {
 		if s == nil {
 			return nil, ErrNilSession
@@ -128,15 +129,20 @@ func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req 
 		if err := c.ensureFresh(ctx, s); err != nil {
 			return nil, err
 		}
+		sent = s.Token()
 	}
 	resp, err := c.sendRetrying(ctx, o, s, needsSession, req)
 	if err != nil && needsSession && !c.opts.DisableAutoRefresh && errors.Is(err, ErrUnauthenticated) &&
 		!s.RefreshExpired() && o.Name != "SessionLogout" {
 		// The token looked fresh here but the server disagrees: the device
 		// clock is off, or the token was restored from storage. Refresh once
-		// and send again.
-		if rerr := c.refreshSession(ctx, s, nil, s.Token()); rerr == nil {
+		// (unless another caller already replaced the rejected token) and
+		// send again.
+		rerr := c.refreshSession(ctx, s, nil, sent, false)
+		if rerr == nil {
 			resp, err = c.sendRetrying(ctx, o, s, needsSession, req)
+		} else if errors.Is(rerr, ErrSessionExpired) {
+			err = rerr
 		}
 	}
 	return resp, err
@@ -150,7 +156,14 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 			cl.Token = s.Token()
 		}
 		t0 := time.Now()
-		err := c.adapter.Send(ctx, cl)
+		var err error
+		if cerr := ctx.Err(); attempt == 1 && cerr != nil {
+			// Nothing is sent for a call already cancelled or past its
+			// deadline, whatever the adapter would do with it.
+			err = cerr
+		} else {
+			err = c.adapter.Send(ctx, cl)
+		}
 		if c.opts.Logger != nil {
 			c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", o.Name),
 				slog.Int("attempt", attempt), slog.Duration("took", time.Since(t0)), slog.Any("err", err))
@@ -158,8 +171,11 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 		if err == nil {
 			return cl.Response, nil
 		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (%w)", ctx.Err(), err)
+		if cerr := ctx.Err(); cerr != nil {
+			if err == cerr {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (%w)", cerr, err)
 		}
 		if attempt >= c.retry.MaxAttempts || !retryable(err, o.Idempotent) {
 			return nil, err
@@ -184,6 +200,10 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 
 // ensureFresh refreshes s when its token is about to expire.
 func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
+	// Read the token before judging its expiry: if another caller refreshes
+	// in between, the stale check in refreshSession then sees the change
+	// rather than mistaking the new token for the one to replace.
+	token := s.Token()
 	if !s.ExpiresWithin(c.opts.RefreshWindow) {
 		return nil
 	}
@@ -193,8 +213,7 @@ func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 		}
 		return nil // still valid: use it while it lasts
 	}
-	token := s.Token()
-	err := c.refreshSession(ctx, s, nil, token)
+	err := c.refreshSession(ctx, s, nil, token, false)
 	if err != nil && !s.Expired() && !errors.Is(err, ctx.Err()) {
 		// The token still works; a failed early refresh must not fail the
 		// call. The next call tries again.
@@ -204,26 +223,38 @@ func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 }
 
 // refreshSession refreshes s unless another caller already replaced the
-// token seen (stale), sharing one request among concurrent callers.
-func (c *DefaultClient) refreshSession(ctx context.Context, s *Session, vars map[string]string, stale string) error {
-	return s.refresh(ctx, func(ctx context.Context) error {
-		if stale != "" && s.Token() != stale {
-			return nil // refreshed by someone else meanwhile
-		}
-		req := &api.SessionRefreshRequest{Token: s.RefreshToken(), Vars: vars}
-		a, err := c.sendRetrying(ctx, op.Get("SessionRefresh"), nil, false, req)
-		if err != nil {
-			if errors.Is(err, ErrUnauthenticated) {
-				return fmt.Errorf("%w: refresh rejected: %w", ErrSessionExpired, err)
+// token seen (stale), sharing one request among concurrent callers. Explicit
+// refreshes with vars pass an empty stale and force, so they never settle
+// for a refresh that carried other vars.
+func (c *DefaultClient) refreshSession(ctx context.Context, s *Session, vars map[string]string, stale string, force bool) error {
+	for {
+		updated := false
+		_, err := s.refresh(ctx, func(ctx context.Context) error {
+			if stale != "" && s.Token() != stale {
+				return nil // refreshed by someone else meanwhile
 			}
-			return err
+			req := &api.SessionRefreshRequest{Token: s.RefreshToken(), Vars: vars}
+			a, err := c.sendRetrying(ctx, op.Get("SessionRefresh"), nil, false, req)
+			if err != nil {
+				if errors.Is(err, ErrUnauthenticated) {
+					return fmt.Errorf("%w: refresh rejected: %w", ErrSessionExpired, err)
+				}
+				return err
+			}
+			if err := s.update(a.(*api.Session)); err != nil {
+				return err
+			}
+			updated = true
+			return nil
+		})
+		if !updated && force && err == nil {
+			continue // joined someone else's refresh; send ours
 		}
-		if err := s.update(a.(*api.Session)); err != nil {
-			return err
-		}
-		if c.opts.OnSessionRefresh != nil {
+		if updated && c.opts.OnSessionRefresh != nil {
+			// Called after the refresh is released, so the callback may use
+			// the session, even refresh it, without waiting on itself.
 			c.opts.OnSessionRefresh(s)
 		}
-		return nil
-	})
+		return err
+	}
 }

@@ -30,9 +30,14 @@ import (
 type Session struct {
 	mu sync.Mutex
 	st sessionState
-	// refreshing is closed when the refresh in flight ends; nil when none is.
-	refreshing chan struct{}
-	refreshErr error
+	// refreshing is the refresh in flight; nil when none is.
+	refreshing *flight
+}
+
+// flight is one refresh request shared by the callers that wait for it.
+type flight struct {
+	done chan struct{} // closed when err is set
+	err  error
 }
 
 // sessionState is everything a refresh replaces at once.
@@ -217,35 +222,35 @@ func (s *Session) update(a *api.Session) error {
 // token that is already spent. A waiter whose context ends stops waiting; if
 // the caller that sent the request gave up (its context ended), a waiter
 // tries again itself rather than inherit a cancellation that was not its own.
-func (s *Session) refresh(ctx context.Context, do func(ctx context.Context) error) error {
+// led reports whether this caller sent the request.
+func (s *Session) refresh(ctx context.Context, do func(ctx context.Context) error) (led bool, err error) {
 	for {
 		s.mu.Lock()
-		if ch := s.refreshing; ch != nil {
+		if f := s.refreshing; f != nil {
 			s.mu.Unlock()
 			select {
-			case <-ch:
+			case <-f.done:
 			case <-ctx.Done():
-				return ctx.Err()
+				return false, ctx.Err()
 			}
-			s.mu.Lock()
-			err := s.refreshErr
-			s.mu.Unlock()
-			if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && ctx.Err() == nil {
+			if f.err != nil && (errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) && ctx.Err() == nil {
 				continue
 			}
-			return err
+			return false, f.err
 		}
-		ch := make(chan struct{})
-		s.refreshing = ch
+		f := &flight{done: make(chan struct{})}
+		s.refreshing = f
 		s.mu.Unlock()
 
-		err := do(ctx)
+		f.err = do(ctx)
 
 		s.mu.Lock()
 		s.refreshing = nil
-		s.refreshErr = err
 		s.mu.Unlock()
-		close(ch)
-		return err
+		close(f.done)
+		return true, f.err
 	}
 }
+
+// GoString keeps %#v from printing the tokens.
+func (s *Session) GoString() string { return s.String() }
