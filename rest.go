@@ -75,7 +75,7 @@ func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapte
 	if u.Host == "" {
 		return nil, fmt.Errorf("nakama: bad server URL %q: no host", serverURL)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), strings.TrimSuffix(u.RawPath, "/")
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	var o RESTOptions
 	if opts != nil {
@@ -161,7 +161,15 @@ func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request
 	switch o.Body {
 	case "":
 	case "*":
-		if body, err = marshalOptions.Marshal(call.Request); err != nil {
+		// The whole message less the fields already bound in the path.
+		msg := call.Request
+		if len(bound) > 0 {
+			msg = proto.Clone(call.Request)
+			for name := range bound {
+				msg.ProtoReflect().Clear(fields.ByName(name))
+			}
+		}
+		if body, err = marshalOptions.Marshal(msg); err != nil {
 			return nil, fmt.Errorf("nakama: %s: encoding request: %w", o.Name, err)
 		}
 	default:
@@ -189,12 +197,15 @@ func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request
 		}
 	}
 
-	u := *a.base
-	u.Path += path
-	u.RawPath = ""
-	if a.base.RawPath != "" || strings.Contains(path, "%") {
-		u.RawPath = a.base.EscapedPath() + path
+	// path is escaped: Path takes its unescaped form and RawPath the escaped
+	// one, so an id with a space or a slash is escaped exactly once.
+	plain, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, fmt.Errorf("nakama: %s: %w", o.Name, err)
 	}
+	u := *a.base
+	u.Path = a.base.Path + plain
+	u.RawPath = a.base.EscapedPath() + path
 	u.RawQuery = q.Encode()
 
 	var rd io.Reader
@@ -303,7 +314,8 @@ func decodeRESTBody(status int, body []byte, out proto.Message) error {
 		return badResponse(status, "empty body")
 	}
 	if err := unmarshalOptions.Unmarshal(trimmed, out); err != nil {
-		return badResponse(status, "%s: %v", describeBody(trimmed), err)
+		// protojson quotes the offending token, which may be as long as the body.
+		return badResponse(status, "%s: %s", describeBody(trimmed), clipString(err.Error(), 160))
 	}
 	return nil
 }
@@ -350,6 +362,14 @@ func describeBody(b []byte) string {
 		return r
 	}, string(b))
 	return fmt.Sprintf("%s (%d bytes starting %q)", kind, n, s)
+}
+
+// clipString shortens s to at most n bytes, on a rune boundary, marking the cut.
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
 // redactURLError removes credentials from the URL a *url.Error names: the
