@@ -2,6 +2,7 @@ package nakama
 
 import (
 	"context"
+	"fmt"
 	"github.com/gonakama/nakama/internal/op"
 
 	"github.com/heroiclabs/nakama-common/api"
@@ -59,7 +60,7 @@ func (c *DefaultClient) authenticate(ctx context.Context, name string, req proto
 	}
 	s, err := NewSession(a)
 	if err != nil {
-		return nil, &OpError{Op: name, Err: err}
+		return nil, &OpError{Op: name, Err: fmt.Errorf("%w: %w", ErrBadResponse, err)}
 	}
 	return s, nil
 }

@@ -126,6 +126,10 @@ func CodeOf(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	var s *sentinel
+	if errors.As(err, &s) {
+		return s.code
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return Canceled

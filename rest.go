@@ -150,8 +150,10 @@ func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request
 		}
 		bound[fd.Name()] = true
 		v := m.Get(fd).String()
-		if v == "" {
-			return nil, &Error{Code: InvalidArgument, Message: fmt.Sprintf("%s must be set", fd.Name())}
+		if v == "" || v == "." || v == ".." {
+			// Caught here because the route would change: an empty or dot
+			// segment makes another path, which servers and proxies resolve.
+			return nil, fmt.Errorf("%w: %s must be set and not %q", ErrInvalidArgument, fd.Name(), v)
 		}
 		path = strings.Replace(path, "{"+name+"}", url.PathEscape(v), 1)
 	}

@@ -157,8 +157,10 @@ type recorder struct {
 
 func (r *recorder) Send(ctx context.Context, c *nakama.Call) error {
 	err := r.next.Send(ctx, c)
+	// An Unimplemented answer is a server that lacks the operation, which
+	// must not count as exercising it.
 	var se *nakama.Error
-	if err == nil || errors.As(err, &se) {
+	if err == nil || (errors.As(err, &se) && se.Code != nakama.Unimplemented) {
 		r.mu.Lock()
 		r.seen[c.Operation.Name]++
 		r.mu.Unlock()
