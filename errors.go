@@ -4,50 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gonakama/nakama/internal/codes"
 	"net"
-	"strconv"
 )
 
 // Code is a gRPC status code, as the server reports it in every error: in
 // the "code" field of a REST error body, in a gRPC status, or in a realtime
 // error envelope. The values are gRPC's.
-type Code uint32
+type Code = codes.Code
 
 // The gRPC status codes.
 const (
-	OK                 Code = 0
-	Canceled           Code = 1
-	Unknown            Code = 2
-	InvalidArgument    Code = 3
-	DeadlineExceeded   Code = 4
-	NotFound           Code = 5
-	AlreadyExists      Code = 6
-	PermissionDenied   Code = 7
-	ResourceExhausted  Code = 8
-	FailedPrecondition Code = 9
-	Aborted            Code = 10
-	OutOfRange         Code = 11
-	Unimplemented      Code = 12
-	Internal           Code = 13
-	Unavailable        Code = 14
-	DataLoss           Code = 15
-	Unauthenticated    Code = 16
+	OK                 = codes.OK
+	Canceled           = codes.Canceled
+	Unknown            = codes.Unknown
+	InvalidArgument    = codes.InvalidArgument
+	DeadlineExceeded   = codes.DeadlineExceeded
+	NotFound           = codes.NotFound
+	AlreadyExists      = codes.AlreadyExists
+	PermissionDenied   = codes.PermissionDenied
+	ResourceExhausted  = codes.ResourceExhausted
+	FailedPrecondition = codes.FailedPrecondition
+	Aborted            = codes.Aborted
+	OutOfRange         = codes.OutOfRange
+	Unimplemented      = codes.Unimplemented
+	Internal           = codes.Internal
+	Unavailable        = codes.Unavailable
+	DataLoss           = codes.DataLoss
+	Unauthenticated    = codes.Unauthenticated
 )
-
-var codeNames = [...]string{
-	"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
-	"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-	"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
-	"Unauthenticated",
-}
-
-// String returns the code's gRPC name, such as "NotFound".
-func (c Code) String() string {
-	if int(c) < len(codeNames) {
-		return codeNames[c]
-	}
-	return "Code(" + strconv.FormatUint(uint64(c), 10) + ")"
-}
 
 // Error is a failure the server reported. Every error from a Client method
 // that the server answered is, or wraps, a *Error; compare it with errors.As,

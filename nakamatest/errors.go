@@ -3,94 +3,34 @@ package nakamatest
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
+	"github.com/gonakama/nakama/internal/codes"
 )
 
 // Code is a gRPC status code. The real server reports every failure with
 // one, in the "code" field of a REST error body, and grpc-gateway derives the
 // HTTP status from it.
-type Code uint32
+type Code = codes.Code
 
 // The gRPC status codes.
 const (
-	OK                 Code = 0
-	Canceled           Code = 1
-	Unknown            Code = 2
-	InvalidArgument    Code = 3
-	DeadlineExceeded   Code = 4
-	NotFound           Code = 5
-	AlreadyExists      Code = 6
-	PermissionDenied   Code = 7
-	ResourceExhausted  Code = 8
-	FailedPrecondition Code = 9
-	Aborted            Code = 10
-	OutOfRange         Code = 11
-	Unimplemented      Code = 12
-	Internal           Code = 13
-	Unavailable        Code = 14
-	DataLoss           Code = 15
-	Unauthenticated    Code = 16
+	OK                 = codes.OK
+	Canceled           = codes.Canceled
+	Unknown            = codes.Unknown
+	InvalidArgument    = codes.InvalidArgument
+	DeadlineExceeded   = codes.DeadlineExceeded
+	NotFound           = codes.NotFound
+	AlreadyExists      = codes.AlreadyExists
+	PermissionDenied   = codes.PermissionDenied
+	ResourceExhausted  = codes.ResourceExhausted
+	FailedPrecondition = codes.FailedPrecondition
+	Aborted            = codes.Aborted
+	OutOfRange         = codes.OutOfRange
+	Unimplemented      = codes.Unimplemented
+	Internal           = codes.Internal
+	Unavailable        = codes.Unavailable
+	DataLoss           = codes.DataLoss
+	Unauthenticated    = codes.Unauthenticated
 )
-
-var codeNames = [...]string{
-	"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
-	"AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-	"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
-	"Unauthenticated",
-}
-
-// String returns the code's gRPC name, such as "NotFound".
-func (c Code) String() string {
-	if int(c) < len(codeNames) {
-		return codeNames[c]
-	}
-	return "Code(" + strconv.FormatUint(uint64(c), 10) + ")"
-}
-
-// HTTPStatus returns the HTTP status the real server's REST gateway answers
-// with for the code. The table is grpc-gateway's HTTPStatusFromCode, so that
-// a client sees the same status from nakamatest as from Nakama; note that
-// FailedPrecondition is 400, not 412, and Canceled is the non-standard 499.
-func (c Code) HTTPStatus() int {
-	switch c {
-	case OK:
-		return http.StatusOK
-	case Canceled:
-		return 499
-	case Unknown:
-		return http.StatusInternalServerError
-	case InvalidArgument:
-		return http.StatusBadRequest
-	case DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	case NotFound:
-		return http.StatusNotFound
-	case AlreadyExists:
-		return http.StatusConflict
-	case PermissionDenied:
-		return http.StatusForbidden
-	case Unauthenticated:
-		return http.StatusUnauthorized
-	case ResourceExhausted:
-		return http.StatusTooManyRequests
-	case FailedPrecondition:
-		return http.StatusBadRequest
-	case Aborted:
-		return http.StatusConflict
-	case OutOfRange:
-		return http.StatusBadRequest
-	case Unimplemented:
-		return http.StatusNotImplemented
-	case Internal:
-		return http.StatusInternalServerError
-	case Unavailable:
-		return http.StatusServiceUnavailable
-	case DataLoss:
-		return http.StatusInternalServerError
-	}
-	return http.StatusInternalServerError
-}
 
 // Error is a failure as the real server reports it: a gRPC code and a
 // message. Handlers return it (possibly wrapped) to choose the code and
