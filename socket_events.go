@@ -1,0 +1,350 @@
+package nakama
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/heroiclabs/nakama-common/api"
+	"github.com/heroiclabs/nakama-common/rtapi"
+)
+
+type sockEvKind uint8
+
+const (
+	sockEvMessage sockEvKind = iota // msg holds the envelope's message
+	sockEvError
+	sockEvConnect
+	sockEvDisconnect
+)
+
+// event is something received, waiting for its handler.
+type sockEvent struct {
+	kind sockEvKind
+	msg  any
+	err  error
+}
+
+// isEvent reports whether m is a message the server sends unasked.
+func isSockEvent(m any) bool {
+	switch m.(type) {
+	case *rtapi.Envelope_ChannelMessage, *rtapi.Envelope_ChannelPresenceEvent,
+		*rtapi.Envelope_MatchData, *rtapi.Envelope_MatchPresenceEvent,
+		*rtapi.Envelope_MatchmakerMatched, *rtapi.Envelope_Notifications,
+		*rtapi.Envelope_StatusPresenceEvent, *rtapi.Envelope_StreamData,
+		*rtapi.Envelope_StreamPresenceEvent, *rtapi.Envelope_Party,
+		*rtapi.Envelope_PartyClose, *rtapi.Envelope_PartyData,
+		*rtapi.Envelope_PartyJoinRequest, *rtapi.Envelope_PartyLeader,
+		*rtapi.Envelope_PartyPresenceEvent, *rtapi.Envelope_PartyMatchmakerTicket:
+		return true
+	}
+	return false
+}
+
+// eventQueue is a FIFO of events with a bound on ordinary events; connect,
+// disconnect and drop reports always fit, so they are never lost.
+type sockEventQueue struct {
+	mu      sync.Mutex
+	buf     []sockEvent
+	limit   int
+	dropped int
+	// signal wakes the dispatcher; it holds at most one wake-up.
+	signal chan struct{}
+}
+
+func (q *sockEventQueue) init(limit int) {
+	q.limit = limit
+	q.signal = make(chan struct{}, 1)
+}
+
+// push queues ev and reports whether it fit. An ordinary event that does
+// not fit is dropped and counted; the count is queued as an error when
+// there is room again.
+func (q *sockEventQueue) push(ev sockEvent, always bool) bool {
+	q.mu.Lock()
+	if !always {
+		if q.dropped > 0 && len(q.buf) < q.limit {
+			q.buf = append(q.buf, sockEvent{kind: sockEvError,
+				err: fmt.Errorf("%w: %d events dropped", ErrEventQueueFull, q.dropped)})
+			q.dropped = 0
+		}
+		if len(q.buf) >= q.limit {
+			q.dropped++
+			q.mu.Unlock()
+			return false
+		}
+	}
+	q.buf = append(q.buf, ev)
+	q.mu.Unlock()
+	q.wake()
+	return true
+}
+
+// take moves every queued event to the end of dst[:0] and returns it.
+func (q *sockEventQueue) take(dst []sockEvent) []sockEvent {
+	q.mu.Lock()
+	dst = append(dst[:0], q.buf...)
+	clear(q.buf)
+	q.buf = q.buf[:0]
+	q.mu.Unlock()
+	return dst
+}
+
+// wake wakes the dispatcher to look at the socket's state again.
+func (q *sockEventQueue) wake() {
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (q *sockEventQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.buf)
+}
+
+// Tick runs, on the calling goroutine, the handlers of every event queued
+// when it was called, in arrival order, and returns how many it ran. Call it
+// once per frame of a game loop. It does nothing (and returns 0) with
+// AutoDispatch, or when another Tick is running, a handler's included.
+func (s *WebSocket) Tick() int {
+	if s.opts.AutoDispatch || !s.tickMu.TryLock() {
+		return 0
+	}
+	defer s.tickMu.Unlock()
+	s.tickBuf = s.q.take(s.tickBuf)
+	n := len(s.tickBuf)
+	for i := range s.tickBuf {
+		s.dispatch(s.tickBuf[i])
+		s.tickBuf[i] = sockEvent{}
+	}
+	return n
+}
+
+// dispatchLoop runs handlers until no connection is active and the queue is
+// empty; Connect starts it when AutoDispatch is on and it is not running.
+func (s *WebSocket) dispatchLoop(done chan struct{}) {
+	s.dispatcherGoid.Store(sockGoid())
+	var batch []sockEvent
+	for {
+		batch = s.q.take(batch)
+		for i := range batch {
+			s.dispatch(batch[i])
+			batch[i] = sockEvent{}
+		}
+		s.mu.Lock()
+		idle := (s.conn == nil || sockIsClosed(s.conn.finished)) && !s.connecting
+		if idle && s.q.len() == 0 {
+			s.dispatcher = nil
+			s.dispatcherGoid.Store(0)
+			s.mu.Unlock()
+			close(done)
+			return
+		}
+		s.mu.Unlock()
+		if !idle {
+			<-s.q.signal
+		}
+	}
+}
+
+func sockIsClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// dispatch runs ev's handler, turning a panic into an error event.
+func (s *WebSocket) dispatch(ev sockEvent) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("%w: %v\n%s", ErrHandlerPanic, r, debug.Stack())
+			if ev.kind == sockEvError {
+				// The error handler itself panicked: do not loop.
+				s.logError("nakama socket error handler panicked", err)
+				return
+			}
+			s.q.push(sockEvent{kind: sockEvError, err: err}, true)
+		}
+	}()
+	h := &s.h
+	switch ev.kind {
+	case sockEvConnect:
+		if f := h.connect.Load(); f != nil && *f != nil {
+			(*f)()
+		}
+		return
+	case sockEvDisconnect:
+		sockRunHandler(&h.disconnect, ev.err)
+		return
+	case sockEvError:
+		if !sockRunHandler(&h.err, ev.err) {
+			s.logError("nakama socket error", ev.err)
+		}
+		return
+	}
+	switch m := ev.msg.(type) {
+	case *rtapi.Envelope_ChannelMessage:
+		sockRunHandler(&h.channelMessage, m.ChannelMessage)
+	case *rtapi.Envelope_ChannelPresenceEvent:
+		sockRunHandler(&h.channelPresence, m.ChannelPresenceEvent)
+	case *rtapi.Envelope_MatchData:
+		sockRunHandler(&h.matchData, m.MatchData)
+	case *rtapi.Envelope_MatchPresenceEvent:
+		sockRunHandler(&h.matchPresence, m.MatchPresenceEvent)
+	case *rtapi.Envelope_MatchmakerMatched:
+		sockRunHandler(&h.matchmakerMatched, m.MatchmakerMatched)
+	case *rtapi.Envelope_Notifications:
+		for _, n := range m.Notifications.GetNotifications() {
+			sockRunHandler(&h.notification, n)
+		}
+	case *rtapi.Envelope_StatusPresenceEvent:
+		sockRunHandler(&h.statusPresence, m.StatusPresenceEvent)
+	case *rtapi.Envelope_StreamData:
+		sockRunHandler(&h.streamData, m.StreamData)
+	case *rtapi.Envelope_StreamPresenceEvent:
+		sockRunHandler(&h.streamPresence, m.StreamPresenceEvent)
+	case *rtapi.Envelope_Party:
+		sockRunHandler(&h.party, m.Party)
+	case *rtapi.Envelope_PartyClose:
+		sockRunHandler(&h.partyClose, m.PartyClose)
+	case *rtapi.Envelope_PartyData:
+		sockRunHandler(&h.partyData, m.PartyData)
+	case *rtapi.Envelope_PartyJoinRequest:
+		sockRunHandler(&h.partyJoinRequest, m.PartyJoinRequest)
+	case *rtapi.Envelope_PartyLeader:
+		sockRunHandler(&h.partyLeader, m.PartyLeader)
+	case *rtapi.Envelope_PartyPresenceEvent:
+		sockRunHandler(&h.partyPresence, m.PartyPresenceEvent)
+	case *rtapi.Envelope_PartyMatchmakerTicket:
+		sockRunHandler(&h.partyMatchmakerTicket, m.PartyMatchmakerTicket)
+	}
+}
+
+func (s *WebSocket) logError(msg string, err error) {
+	if l := s.opts.Logger; l != nil {
+		l.LogAttrs(context.Background(), slog.LevelWarn, msg, slog.Any("err", err))
+	}
+}
+
+// runHandler runs the handler in p, if one is set, and reports whether it did.
+func sockRunHandler[T any](p *atomic.Pointer[func(T)], v T) bool {
+	f := p.Load()
+	if f == nil || *f == nil {
+		return false
+	}
+	(*f)(v)
+	return true
+}
+
+// handlers are the event handlers, each replaceable at any time.
+type sockHandlers struct {
+	connect               atomic.Pointer[func()]
+	disconnect            atomic.Pointer[func(error)]
+	err                   atomic.Pointer[func(error)]
+	channelMessage        atomic.Pointer[func(*api.ChannelMessage)]
+	channelPresence       atomic.Pointer[func(*rtapi.ChannelPresenceEvent)]
+	matchData             atomic.Pointer[func(*rtapi.MatchData)]
+	matchPresence         atomic.Pointer[func(*rtapi.MatchPresenceEvent)]
+	matchmakerMatched     atomic.Pointer[func(*rtapi.MatchmakerMatched)]
+	notification          atomic.Pointer[func(*api.Notification)]
+	statusPresence        atomic.Pointer[func(*rtapi.StatusPresenceEvent)]
+	streamData            atomic.Pointer[func(*rtapi.StreamData)]
+	streamPresence        atomic.Pointer[func(*rtapi.StreamPresenceEvent)]
+	party                 atomic.Pointer[func(*rtapi.Party)]
+	partyClose            atomic.Pointer[func(*rtapi.PartyClose)]
+	partyData             atomic.Pointer[func(*rtapi.PartyData)]
+	partyJoinRequest      atomic.Pointer[func(*rtapi.PartyJoinRequest)]
+	partyLeader           atomic.Pointer[func(*rtapi.PartyLeader)]
+	partyPresence         atomic.Pointer[func(*rtapi.PartyPresenceEvent)]
+	partyMatchmakerTicket atomic.Pointer[func(*rtapi.PartyMatchmakerTicket)]
+}
+
+// OnConnect sets the handler run first for each connection Connect opens.
+// Every handler setter replaces the previous handler; nil removes it, and
+// events that have no handler are dropped (errors are logged, when
+// SocketOptions.Logger is set).
+func (s *WebSocket) OnConnect(f func()) { s.h.connect.Store(&f) }
+
+// OnDisconnect sets the handler run last for each connection, with the
+// *CloseError that ended it: after Close, a close from the server, or a lost
+// link (a heartbeat timeout, a failed read or write).
+func (s *WebSocket) OnDisconnect(f func(err error)) { s.h.disconnect.Store(&f) }
+
+// OnError sets the handler of errors the connection survives: a
+// *SocketError the server sent unasked (a failed SendMatchData, for
+// instance), a frame that could not be decoded or was not expected
+// (wrapping ErrBadResponse), dropped events (ErrEventQueueFull) and
+// handler panics (ErrHandlerPanic).
+func (s *WebSocket) OnError(f func(err error)) { s.h.err.Store(&f) }
+
+// OnChannelMessage sets the handler of messages in joined chat channels.
+func (s *WebSocket) OnChannelMessage(f func(*api.ChannelMessage)) { s.h.channelMessage.Store(&f) }
+
+// OnChannelPresence sets the handler of joins and leaves in chat channels.
+func (s *WebSocket) OnChannelPresence(f func(*rtapi.ChannelPresenceEvent)) {
+	s.h.channelPresence.Store(&f)
+}
+
+// OnMatchData sets the handler of data sent to the user's matches.
+func (s *WebSocket) OnMatchData(f func(*rtapi.MatchData)) { s.h.matchData.Store(&f) }
+
+// OnMatchPresence sets the handler of joins and leaves in matches.
+func (s *WebSocket) OnMatchPresence(f func(*rtapi.MatchPresenceEvent)) { s.h.matchPresence.Store(&f) }
+
+// OnMatchmakerMatched sets the handler of matchmaker results.
+func (s *WebSocket) OnMatchmakerMatched(f func(*rtapi.MatchmakerMatched)) {
+	s.h.matchmakerMatched.Store(&f)
+}
+
+// OnNotification sets the handler of notifications; it runs once per
+// notification, in the order the server listed them.
+func (s *WebSocket) OnNotification(f func(*api.Notification)) { s.h.notification.Store(&f) }
+
+// OnStatusPresence sets the handler of status changes of followed users.
+func (s *WebSocket) OnStatusPresence(f func(*rtapi.StatusPresenceEvent)) {
+	s.h.statusPresence.Store(&f)
+}
+
+// OnStreamData sets the handler of data on streams the server put the
+// user in.
+func (s *WebSocket) OnStreamData(f func(*rtapi.StreamData)) { s.h.streamData.Store(&f) }
+
+// OnStreamPresence sets the handler of joins and leaves on streams.
+func (s *WebSocket) OnStreamPresence(f func(*rtapi.StreamPresenceEvent)) {
+	s.h.streamPresence.Store(&f)
+}
+
+// OnParty sets the handler of the party state sent on joining a party.
+func (s *WebSocket) OnParty(f func(*rtapi.Party)) { s.h.party.Store(&f) }
+
+// OnPartyClose sets the handler of a party's end.
+func (s *WebSocket) OnPartyClose(f func(*rtapi.PartyClose)) { s.h.partyClose.Store(&f) }
+
+// OnPartyData sets the handler of data sent to the user's parties.
+func (s *WebSocket) OnPartyData(f func(*rtapi.PartyData)) { s.h.partyData.Store(&f) }
+
+// OnPartyJoinRequest sets the handler of requests to join a party the user
+// leads.
+func (s *WebSocket) OnPartyJoinRequest(f func(*rtapi.PartyJoinRequest)) {
+	s.h.partyJoinRequest.Store(&f)
+}
+
+// OnPartyLeader sets the handler of a party's change of leader.
+func (s *WebSocket) OnPartyLeader(f func(*rtapi.PartyLeader)) { s.h.partyLeader.Store(&f) }
+
+// OnPartyPresence sets the handler of joins and leaves in parties.
+func (s *WebSocket) OnPartyPresence(f func(*rtapi.PartyPresenceEvent)) { s.h.partyPresence.Store(&f) }
+
+// OnPartyMatchmakerTicket sets the handler of the ticket the party leader
+// got from AddMatchmakerParty, sent to the other members.
+func (s *WebSocket) OnPartyMatchmakerTicket(f func(*rtapi.PartyMatchmakerTicket)) {
+	s.h.partyMatchmakerTicket.Store(&f)
+}

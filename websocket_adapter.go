@@ -1,0 +1,264 @@
+package nakama
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+)
+
+// DefaultSocketReadLimit is the largest message a WebSocketAdapter reads by
+// default: 4 MiB. The server bounds what it reads from clients
+// (socket.max_message_size_bytes, 4096 bytes by default; see
+// SocketOptions.MaxMessageSize) but not what it sends: a chat room's
+// presence list, a notification batch or an RPC result can be far larger.
+const DefaultSocketReadLimit = 4 << 20
+
+// WebSocketAdapterOptions configures a WebSocketAdapter. The zero value is
+// ready to use.
+type WebSocketAdapterOptions struct {
+	// ReadLimit is the largest message the adapter reads; a larger one
+	// closes the connection (code 1009). Default DefaultSocketReadLimit;
+	// negative for no limit.
+	ReadLimit int64
+	// HTTPClient makes the handshake request. Default http.DefaultClient.
+	// It does nothing in a browser.
+	HTTPClient *http.Client
+	// HTTPHeader is added to the handshake request. It does nothing in a
+	// browser.
+	HTTPHeader http.Header
+}
+
+// WebSocketAdapter is a SocketAdapter over github.com/coder/websocket, which
+// uses the browser's WebSocket when built for js/wasm. It reads on one
+// goroutine per connection, reusing its read buffer, and writes each frame as
+// one message. Its methods are safe for concurrent use, within the
+// SocketAdapter contract.
+type WebSocketAdapter struct {
+	opts WebSocketAdapterOptions
+
+	mu       sync.Mutex
+	conn     *websocket.Conn
+	typ      websocket.MessageType
+	readDone chan struct{}
+}
+
+var _ SocketAdapter = (*WebSocketAdapter)(nil)
+
+// NewWebSocketAdapter returns an adapter; opts may be nil and is copied.
+func NewWebSocketAdapter(opts *WebSocketAdapterOptions) *WebSocketAdapter {
+	a := &WebSocketAdapter{}
+	if opts != nil {
+		a.opts = *opts
+		a.opts.HTTPHeader = opts.HTTPHeader.Clone()
+	}
+	if a.opts.ReadLimit == 0 {
+		a.opts.ReadLimit = DefaultSocketReadLimit
+	}
+	return a
+}
+
+// Connect dials p.URL(); ctx bounds only the handshake. Errors never hold
+// the token.
+func (a *WebSocketAdapter) Connect(ctx context.Context, p *SocketConnectParams, h SocketAdapterHandler) error {
+	a.mu.Lock()
+	if a.conn != nil {
+		if !sockIsClosed(a.readDone) {
+			a.mu.Unlock()
+			return errors.New("nakama: socket adapter already connected")
+		}
+		// The previous connection ended without a Close: release it.
+		_ = a.conn.CloseNow()
+		a.conn = nil
+	}
+	a.mu.Unlock()
+
+	conn, resp, err := websocket.Dial(ctx, p.URL(), sockDialOptions(&a.opts))
+	if err != nil {
+		return newSocketDialError(err, resp, p.Token)
+	}
+	limit := a.opts.ReadLimit
+	if limit < 0 {
+		limit = -1 // coder/websocket: no limit
+	}
+	conn.SetReadLimit(limit)
+	typ := websocket.MessageBinary
+	if p.Format == SocketJSON {
+		typ = websocket.MessageText
+	}
+	done := make(chan struct{})
+	a.mu.Lock()
+	a.conn, a.typ, a.readDone = conn, typ, done
+	a.mu.Unlock()
+	go a.readLoop(conn, h, done)
+	return nil
+}
+
+// readLoop reads messages into one reused buffer until the connection ends.
+func (a *WebSocketAdapter) readLoop(conn *websocket.Conn, h SocketAdapterHandler, done chan struct{}) {
+	defer close(done)
+	var buf bytes.Buffer
+	for {
+		// A context that never ends: an ended read context would close
+		// the connection. Close and CloseNow unblock the read.
+		_, r, err := conn.Reader(context.Background())
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		if err != nil {
+			h.OnClose(sockCloseErrorFrom(err))
+			return
+		}
+		h.OnFrame(buf.Bytes())
+		if buf.Cap() > 64<<10 {
+			buf = bytes.Buffer{} // do not hold on to one huge message's memory
+		}
+	}
+}
+
+// closeErrorFrom turns a read error into a *CloseError.
+func sockCloseErrorFrom(err error) *CloseError {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return &CloseError{Code: int(ce.Code), Reason: ce.Reason}
+	}
+	code := sockCloseAbnormal
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		code = int(websocket.StatusMessageTooBig)
+	}
+	return &CloseError{Code: code, Err: fmt.Errorf("read: %w", err)}
+}
+
+// Send writes each frame as one message. The context is passed to the
+// write, and so may close the connection if it ends mid-write.
+func (a *WebSocketAdapter) Send(ctx context.Context, frames [][]byte) error {
+	a.mu.Lock()
+	conn, typ := a.conn, a.typ
+	a.mu.Unlock()
+	if conn == nil {
+		return errSockNotConnected
+	}
+	for _, f := range frames {
+		if err := conn.Write(ctx, typ, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close sends a normal close and waits (5 s at most for each step, as
+// coder/websocket does) for the server's, then for the read goroutine.
+func (a *WebSocketAdapter) Close() error {
+	return a.close(func(c *websocket.Conn) error { return c.Close(websocket.StatusNormalClosure, "") })
+}
+
+// CloseNow drops the connection and waits for the read goroutine.
+func (a *WebSocketAdapter) CloseNow() error {
+	return a.close((*websocket.Conn).CloseNow)
+}
+
+func (a *WebSocketAdapter) close(f func(*websocket.Conn) error) error {
+	a.mu.Lock()
+	conn, done := a.conn, a.readDone
+	a.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	err := f(conn)
+	<-done
+	a.mu.Lock()
+	if a.conn == conn {
+		a.conn = nil
+	}
+	a.mu.Unlock()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// SocketDialError is a failed Connect: the dial, the TLS or WebSocket
+// handshake, or the server's refusal. Its message and cause never hold the
+// session token. When the server answered the handshake with an HTTP error
+// it also wraps a *Error, so errors.Is(err, ErrUnauthenticated) tells a
+// rejected token.
+type SocketDialError struct {
+	// HTTPStatus is the status of the server's answer to the handshake
+	// when it was not a switch to WebSocket; 0 when there was none.
+	HTTPStatus int
+	msg        string
+	errs       []error
+}
+
+func (e *SocketDialError) Error() string { return "nakama: socket dial: " + e.msg }
+
+// Unwrap returns the cause (a context error, a network error with the token
+// removed from any URL) and the server's *Error, when it refused.
+func (e *SocketDialError) Unwrap() []error { return e.errs }
+
+func newSocketDialError(err error, resp *http.Response, token string) error {
+	redact := func(s string) string {
+		if token == "" {
+			return s
+		}
+		s = strings.ReplaceAll(s, token, "REDACTED")
+		return strings.ReplaceAll(s, url.QueryEscape(token), "REDACTED")
+	}
+	e := &SocketDialError{msg: redact(trimPrefix(err.Error()))}
+	cause := err
+	if token != "" && (strings.Contains(err.Error(), token) || strings.Contains(err.Error(), url.QueryEscape(token))) {
+		cause = errors.New(e.msg)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			r := &url.Error{Op: ue.Op, URL: redact(ue.URL), Err: ue.Err}
+			if !strings.Contains(r.Error(), token) {
+				cause = r
+			}
+		}
+	}
+	e.errs = append(e.errs, cause)
+	if resp != nil && resp.StatusCode != 0 && resp.StatusCode != http.StatusSwitchingProtocols {
+		e.HTTPStatus = resp.StatusCode
+		msg := ""
+		if resp.Body != nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+			if utf8.Valid(b) {
+				msg = strings.TrimSpace(redact(string(b)))
+			}
+		}
+		e.errs = append(e.errs, &Error{Code: sockCodeFromHTTP(resp.StatusCode), Message: msg, HTTPStatus: resp.StatusCode})
+	}
+	return e
+}
+
+// codeFromHTTP maps the status of a refused handshake to a code, as the
+// server's gateway maps codes to statuses.
+func sockCodeFromHTTP(status int) Code {
+	switch status {
+	case http.StatusBadRequest:
+		return InvalidArgument
+	case http.StatusUnauthorized:
+		return Unauthenticated
+	case http.StatusForbidden:
+		return PermissionDenied
+	case http.StatusNotFound:
+		return NotFound
+	case http.StatusTooManyRequests:
+		return ResourceExhausted
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return Unavailable
+	case http.StatusInternalServerError:
+		return Internal
+	}
+	return Unknown
+}
