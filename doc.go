@@ -33,6 +33,34 @@
 // transient answers, with capped exponential backoff and full jitter, within
 // the context and ClientOptions.Retry (DefaultRetry by default).
 //
+// # Realtime
+//
+// A Socket speaks the realtime API: chat, matches, the matchmaker, parties,
+// status and RPC. NewWebSocket makes one over a WebSocketAdapter (or any
+// SocketAdapter); Connect opens it with a session:
+//
+//	socket, err := nakama.NewWebSocket("http://127.0.0.1:7350", nil)
+//	socket.OnMatchData(func(d *rtapi.MatchData) { ... })
+//	err = socket.Connect(ctx, session, nil)
+//	match, err := socket.CreateMatch(ctx, nil)
+//	for running { socket.Tick(); ... } // handlers run here, in arrival order
+//	socket.Close()
+//
+// Requests wait for their own replies and may be made from many goroutines,
+// and from handlers. Messages that arrive unasked go to the handlers, which
+// run when the application calls Tick on its own goroutine (the game-loop
+// model) or, with SocketOptions.AutoDispatch, on one internal goroutine.
+// Events wait in a bounded queue; see SocketOptions.EventQueueSize for what
+// happens when it is full. A heartbeat detects a dead connection (see
+// KeepaliveConfig) and reports it as a disconnect.
+//
+// # Wasm
+//
+// The package builds for GOOS=js GOARCH=wasm and runs in a browser: REST
+// goes through the browser's fetch and the socket through its WebSocket.
+// There, WebSocketAdapterOptions.HTTPClient and HTTPHeader do nothing, and
+// the browser answers WebSocket-level pings itself.
+//
 // # Testing
 //
 // Package nakamatest runs an in-memory, Nakama-compatible server for tests.
