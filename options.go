@@ -179,9 +179,11 @@ type ListTournamentsOptions struct {
 	EndTime   *uint32
 }
 
-// StorageObjectID names a storage object. UserID is the owner (empty: the
-// session's user, or for a delete always the session's user); Version, for a
-// delete, makes it conditional on the object's current version.
+// StorageObjectID names a storage object. UserID is the owner, for a read:
+// empty means the system user (objects written by server code with no
+// owner), so name the session's user to read its own objects. A delete
+// always acts on the session's user's objects; Version, for a delete, makes
+// it conditional on the object's current version.
 type StorageObjectID struct {
 	Collection string
 	Key        string
@@ -207,8 +209,8 @@ type StorageObjectWrite struct {
 // ListStorageObjectsOptions are the optional parameters of ListStorageObjects.
 type ListStorageObjectsOptions struct {
 	ListOptions
-	// UserID lists that user's objects (the public ones, unless it is the
-	// session's user); empty lists objects with no owner... see the server.
+	// UserID lists that user's objects (only the public ones, unless it is
+	// the session's user); empty lists every user's public objects.
 	UserID string
 }
 
@@ -229,8 +231,7 @@ type ListChannelMessagesOptions struct {
 	Backward bool
 }
 
-// ListMatchesOptions are the optional parameters of ListMatches. Note that
-// the server hides empty matches unless MinSize is 0 or Label is set.
+// ListMatchesOptions are the optional parameters of ListMatches.
 type ListMatchesOptions struct {
 	Limit         int
 	Authoritative *bool

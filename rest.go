@@ -326,10 +326,12 @@ func decodeRESTBody(status int, body []byte, out proto.Message) error {
 // not the server's JSON (a proxy's HTML page, an empty or cut-off body), into
 // an error wrapping ErrBadResponse that names the HTTP status.
 func decodeRESTError(status int, body []byte) error {
+	// "error" is a string from some handlers and an object from the RPC
+	// route (a runtime function's error), so it is read only if a string.
 	var e struct {
-		Code    *int   `json:"code"`
-		Message string `json:"message"`
-		Error   string `json:"error"`
+		Code    *int            `json:"code"`
+		Message string          `json:"message"`
+		Error   json.RawMessage `json:"error"`
 	}
 	trimmed := bytes.TrimSpace(body)
 	if err := json.Unmarshal(trimmed, &e); err != nil || e.Code == nil {
@@ -340,7 +342,7 @@ func decodeRESTError(status int, body []byte) error {
 	}
 	msg := e.Message
 	if msg == "" {
-		msg = e.Error
+		_ = json.Unmarshal(e.Error, &msg)
 	}
 	return &Error{Code: Code(*e.Code), Message: msg, HTTPStatus: status}
 }

@@ -134,6 +134,18 @@ type Server struct {
 	// Area state, guarded by mu: each area file adds one field of its own
 	// type on a line here (friends friendsState, ...) and initialises it in
 	// its register method.
+	rpc           rpcState
+	storage       storageState
+	notifications notificationState
+	channels      channelState
+	matches       matchState
+	parties       partyState
+	events        eventState
+
+	friends friendsState
+	groups  groupsState
+
+	leaderboards leaderboardsState
 
 	// Routing, fixed once NewServer returns.
 	routes []*route

@@ -10,18 +10,25 @@ local function echo(_, payload)
 end
 nk.register_rpc(echo, "conformance_echo")
 
+-- opt treats an absent or empty string field as unset, as the Go side's
+-- zero values are sent.
+local function opt(v, default)
+  if v == nil or v == "" then return default end
+  return v
+end
+
 local function create_leaderboard(_, payload)
   local p = nk.json_decode(payload)
-  nk.leaderboard_create(p.id, p.authoritative or false, p.sort_order or "desc", p.operator or "best",
-    p.reset_schedule ~= "" and p.reset_schedule or nil, p.metadata or {}, p.enable_ranks or false)
+  nk.leaderboard_create(p.id, p.authoritative or false, opt(p.sort_order, "desc"), opt(p.operator, "best"),
+    opt(p.reset_schedule, nil), p.metadata or {}, p.enable_ranks or false)
   return nk.json_encode({ id = p.id })
 end
 nk.register_rpc(create_leaderboard, "conformance_create_leaderboard")
 
 local function create_tournament(_, payload)
   local p = nk.json_decode(payload)
-  nk.tournament_create(p.id, p.authoritative or false, p.sort_order or "desc", p.operator or "best",
-    p.duration or 0, p.reset_schedule ~= "" and p.reset_schedule or nil, p.metadata or {},
+  nk.tournament_create(p.id, p.authoritative or false, opt(p.sort_order, "desc"), opt(p.operator, "best"),
+    p.duration or 0, opt(p.reset_schedule, nil), p.metadata or {},
     p.title or "", p.description or "", p.category or 0, p.start_time or 0, p.end_time or 0,
     p.max_size or 0, p.max_num_score or 0, p.join_required or false, p.enable_ranks or false)
   return nk.json_encode({ id = p.id })
@@ -36,3 +43,19 @@ local function send_notification(_, payload)
   return "{}"
 end
 nk.register_rpc(send_notification, "conformance_send_notification")
+
+-- Fails with the payload's code and message ({"code": 3, "message": "..."}).
+local function fail(_, payload)
+  local p = nk.json_decode(payload)
+  error({ p.message, p.code })
+end
+nk.register_rpc(fail, "conformance_fail")
+
+-- Sends a persistent chat message (payload: channel_id, content, sender_id,
+-- username) and answers with its message_id.
+local function send_channel_message(_, payload)
+  local p = nk.json_decode(payload)
+  local ack = nk.channel_message_send(p.channel_id, p.content or {}, p.sender_id, p.username, true)
+  return nk.json_encode({ message_id = ack.messageId })
+end
+nk.register_rpc(send_channel_message, "conformance_send_channel_message")

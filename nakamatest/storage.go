@@ -1,0 +1,982 @@
+package nakamatest
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/heroiclabs/nakama-common/api"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// The storage engine's messages, as the real server words them.
+const (
+	msgStorageKeyRequired     = "Invalid collection or key value supplied. They must be set."
+	msgStorageVersionRejected = "Storage write rejected - version check failed."
+	msgStoragePermRejected    = "Storage write rejected - permission denied."
+	msgStorageDeleteRejected  = "Storage delete rejected - not found, version check failed, or permission denied."
+	msgStorageWriteFailed     = "Error writing storage objects."
+	msgStorageReadFailed      = "Error reading storage objects."
+	msgStorageListFailed      = "Error listing storage objects."
+	msgStorageDeleteFailed    = "Error deleting storage objects."
+	msgInvalidUserUUID        = "Invalid user ID - make sure user ID is a valid UUID."
+	msgMalformedCursor        = "Malformed cursor was used."
+	msgLimit100               = "Invalid limit - limit must be between 1 and 100."
+)
+
+// storageColumnWidth is the width of the collection and key columns; a
+// longer value fails in the database.
+const storageColumnWidth = 128
+
+type storageKey struct{ collection, key, userID string }
+
+// storageObject is one row of the storage table. The value is kept as the
+// database returns it (see pgJSONB); the version is the MD5 of the value
+// as it was written. Times have the database's microsecond precision.
+type storageObject struct {
+	storageKey
+	value       string
+	version     string
+	read, write int32
+	createTime  time.Time
+	updateTime  time.Time
+}
+
+// apiObject returns the object as reads and listings show it, with times
+// in whole seconds.
+func (o *storageObject) apiObject() *api.StorageObject {
+	return &api.StorageObject{
+		Collection:      o.collection,
+		Key:             o.key,
+		UserId:          o.userID,
+		Value:           o.value,
+		Version:         o.version,
+		PermissionRead:  o.read,
+		PermissionWrite: o.write,
+		CreateTime:      &timestamppb.Timestamp{Seconds: o.createTime.Unix()},
+		UpdateTime:      &timestamppb.Timestamp{Seconds: o.updateTime.Unix()},
+	}
+}
+
+// storageState holds every storage object.
+type storageState struct {
+	objects map[storageKey]*storageObject
+}
+
+func (s *Server) registerStorage() {
+	s.storage.objects = make(map[storageKey]*storageObject)
+	s.st.userDeleted = append(s.st.userDeleted, func(userID string) {
+		for k := range s.storage.objects {
+			if k.userID == userID {
+				delete(s.storage.objects, k)
+			}
+		}
+	})
+	handle(s, "WriteStorageObjects", s.writeStorageObjects)
+	handle(s, "ReadStorageObjects", s.readStorageObjects)
+	handle(s, "DeleteStorageObjects", s.deleteStorageObjects)
+	handle(s, "ListStorageObjects", s.listStorageObjects)
+	handle(s, "ListStorageObjects2", s.listStorageObjects)
+}
+
+// dbMicros truncates t to the microsecond precision of a timestamptz.
+func dbMicros(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
+
+// validText reports whether s can be stored in a text column: the database
+// refuses invalid UTF-8 and NUL characters.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// storageWrite is one write of a batch, by its owner.
+type storageWrite struct {
+	obj   *api.WriteStorageObject
+	owner string
+}
+
+func (s *Server) writeStorageObjects(_ context.Context, c *call, req *api.WriteStorageObjectsRequest) (*api.StorageObjectAcks, error) {
+	if len(req.Objects) == 0 {
+		return &api.StorageObjectAcks{}, nil
+	}
+	if err := checkStorageWrites(req.Objects); err != nil {
+		return nil, err
+	}
+	writes := make([]storageWrite, len(req.Objects))
+	for i, o := range req.Objects {
+		writes[i] = storageWrite{obj: o, owner: c.userID}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acks, err := s.applyStorageWrites(writes, false)
+	if err != nil {
+		return nil, err
+	}
+	return &api.StorageObjectAcks{Acks: acks}, nil
+}
+
+// checkStorageWrites applies the API's validation, object by object.
+func checkStorageWrites(objects []*api.WriteStorageObject) error {
+	for _, o := range objects {
+		if o.GetCollection() == "" || o.GetKey() == "" || o.GetValue() == "" {
+			return newError(InvalidArgument, msgStorageKeyRequired)
+		}
+		if p := o.GetPermissionRead(); p != nil && (p.Value < 0 || p.Value > 2) {
+			return newError(InvalidArgument, "Invalid Read permission supplied. It must be either 0, 1 or 2.")
+		}
+		if p := o.GetPermissionWrite(); p != nil && (p.Value < 0 || p.Value > 1) {
+			return newError(InvalidArgument, "Invalid Write permission supplied. It must be either 0 or 1.")
+		}
+		if v := []byte(o.GetValue()); !json.Valid(v) || bytes.TrimSpace(v)[0] != '{' {
+			return newError(InvalidArgument, "Value must be a JSON object.")
+		}
+	}
+	return nil
+}
+
+// applyStorageWrites performs a batch of validated writes atomically: all
+// of them or, at the first failure, none. As on the server, the writes run
+// in (collection, key, owner) order, so that of several failures the first
+// in that order is reported, and acks come back in request order. An
+// authoritative batch (the runtime's) ignores write permissions. s.mu is
+// held.
+func (s *Server) applyStorageWrites(writes []storageWrite, authoritative bool) ([]*api.StorageObjectAck, error) {
+	order := make([]int, len(writes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := writes[a], writes[b]
+		if c := strings.Compare(x.obj.Collection, y.obj.Collection); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.obj.Key, y.obj.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(x.owner, y.owner)
+	})
+
+	// One transaction, one now(): every object of the batch gets the same
+	// time.
+	now := dbMicros(s.clock.now())
+	failed := newError(Internal, msgStorageWriteFailed)
+	staged := make(map[storageKey]*storageObject, len(writes))
+	acks := make([]*api.StorageObjectAck, len(writes))
+	for _, i := range order {
+		w := writes[i]
+		o := w.obj
+		k := storageKey{o.Collection, o.Key, w.owner}
+		if !validText(o.Collection) || !validText(o.Key) {
+			return nil, failed
+		}
+		value, err := pgJSONB(o.Value)
+		if err != nil {
+			return nil, failed
+		}
+		if s.st.users[w.owner] == nil {
+			return nil, failed // the owner must exist
+		}
+		read, write := int32(1), int32(1)
+		if o.PermissionRead != nil {
+			read = o.PermissionRead.Value
+		}
+		if o.PermissionWrite != nil {
+			write = o.PermissionWrite.Value
+		}
+		sum := md5.Sum([]byte(o.Value))
+		version := hex.EncodeToString(sum[:])
+		tooLong := utf8.RuneCountInString(o.Collection) > storageColumnWidth ||
+			utf8.RuneCountInString(o.Key) > storageColumnWidth
+
+		cur, found := staged[k]
+		if !found {
+			cur = s.storage.objects[k]
+		}
+		var next *storageObject
+		switch {
+		case o.Version == "*":
+			if tooLong {
+				return nil, failed
+			}
+			if cur != nil {
+				return nil, newError(InvalidArgument, msgStorageVersionRejected)
+			}
+			next = &storageObject{storageKey: k, createTime: now}
+		case o.Version == "":
+			if tooLong {
+				return nil, failed
+			}
+			switch {
+			case cur == nil:
+				next = &storageObject{storageKey: k, createTime: now}
+			case !authoritative && cur.write != 1:
+				return nil, newError(InvalidArgument, msgStoragePermRejected)
+			case cur.version == version && cur.read == read && cur.write == write:
+				// The row is left alone, update time included.
+				acks[i] = storageAck(cur)
+				continue
+			default:
+				next = cur.clone()
+			}
+		default:
+			if cur == nil {
+				return nil, newError(InvalidArgument, msgStorageVersionRejected)
+			}
+			if !authoritative && cur.write != 1 {
+				return nil, newError(InvalidArgument, msgStoragePermRejected)
+			}
+			if cur.version != o.Version {
+				return nil, newError(InvalidArgument, msgStorageVersionRejected)
+			}
+			next = cur.clone()
+		}
+		next.value, next.version, next.read, next.write, next.updateTime = value, version, read, write, now
+		staged[k] = next
+		acks[i] = storageAck(next)
+	}
+	for k, o := range staged {
+		s.storage.objects[k] = o
+	}
+	return acks, nil
+}
+
+func (o *storageObject) clone() *storageObject {
+	c := *o
+	return &c
+}
+
+// storageAck acknowledges a write; unlike reads, acks carry the database's
+// sub-second times.
+func storageAck(o *storageObject) *api.StorageObjectAck {
+	return &api.StorageObjectAck{
+		Collection: o.collection,
+		Key:        o.key,
+		Version:    o.version,
+		UserId:     o.userID,
+		CreateTime: timestamppb.New(o.createTime),
+		UpdateTime: timestamppb.New(o.updateTime),
+	}
+}
+
+func (s *Server) readStorageObjects(_ context.Context, c *call, req *api.ReadStorageObjectsRequest) (*api.StorageObjects, error) {
+	if len(req.ObjectIds) == 0 {
+		return &api.StorageObjects{}, nil
+	}
+	keys := make([]storageKey, 0, len(req.ObjectIds))
+	for _, id := range req.ObjectIds {
+		if id.GetCollection() == "" || id.GetKey() == "" {
+			return nil, newError(InvalidArgument, msgStorageKeyRequired)
+		}
+		// No user id reads the system user's objects, not the caller's.
+		owner := systemUserID
+		if id.GetUserId() != "" {
+			uid, ok := parseUUID(id.GetUserId())
+			if !ok || uid == systemUserID {
+				return nil, newError(InvalidArgument, msgInvalidUserUUID)
+			}
+			owner = uid
+		}
+		if !validText(id.Collection) || !validText(id.Key) {
+			return nil, newError(Internal, msgStorageReadFailed)
+		}
+		keys = append(keys, storageKey{id.Collection, id.Key, owner})
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := s.readableObjects(c.userID, keys)
+	out := &api.StorageObjects{Objects: make([]*api.StorageObject, 0, len(found))}
+	for _, o := range found {
+		out.Objects = append(out.Objects, o.apiObject())
+	}
+	return out, nil
+}
+
+// readableObjects returns the objects named by keys that caller may read
+// (caller "" reads everything, as the runtime does), each once, in
+// (collection, key, owner) order. s.mu is held.
+func (s *Server) readableObjects(caller string, keys []storageKey) []*storageObject {
+	seen := make(map[storageKey]bool, len(keys))
+	var found []*storageObject
+	for _, k := range keys {
+		o := s.storage.objects[k]
+		if o == nil || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if caller != "" && o.read != 2 && (o.read != 1 || o.userID != caller) {
+			continue
+		}
+		found = append(found, o)
+	}
+	slices.SortFunc(found, func(a, b *storageObject) int { return compareStorageKeys(a.storageKey, b.storageKey) })
+	return found
+}
+
+func compareStorageKeys(a, b storageKey) int {
+	if c := strings.Compare(a.collection, b.collection); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.userID, b.userID)
+}
+
+func (s *Server) deleteStorageObjects(_ context.Context, c *call, req *api.DeleteStorageObjectsRequest) (*emptypb.Empty, error) {
+	if len(req.ObjectIds) == 0 {
+		return &emptypb.Empty{}, nil
+	}
+	for _, id := range req.ObjectIds {
+		if id.GetCollection() == "" || id.GetKey() == "" {
+			return nil, newError(InvalidArgument, msgStorageKeyRequired)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.applyStorageDeletes(c.userID, req.ObjectIds, false); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// applyStorageDeletes deletes the owner's objects atomically, in
+// (collection, key) order. A client's delete fails unless each object
+// exists, is writable and has the given version (if any). s.mu is held.
+func (s *Server) applyStorageDeletes(owner string, ids []*api.DeleteStorageObjectId, authoritative bool) error {
+	sorted := slices.Clone(ids)
+	slices.SortStableFunc(sorted, func(a, b *api.DeleteStorageObjectId) int {
+		if c := strings.Compare(a.Collection, b.Collection); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	gone := make(map[storageKey]bool, len(ids))
+	for _, id := range sorted {
+		if !validText(id.Collection) || !validText(id.Key) {
+			return newError(Internal, msgStorageDeleteFailed)
+		}
+		k := storageKey{id.Collection, id.Key, owner}
+		o := s.storage.objects[k]
+		if gone[k] {
+			o = nil
+		}
+		ok := o != nil && (authoritative || o.write > 0) && (id.Version == "" || id.Version == o.version)
+		if !ok {
+			if authoritative && id.Version == "" {
+				continue // nothing to delete is fine for the runtime
+			}
+			return newError(InvalidArgument, msgStorageDeleteRejected)
+		}
+		gone[k] = true
+	}
+	for k := range gone {
+		delete(s.storage.objects, k)
+	}
+	return nil
+}
+
+// storageCursor is where a listing resumes: after the object with this
+// read permission, key and owner, in the listing's order.
+type storageCursor struct {
+	Read   int32  `json:"r"`
+	Key    string `json:"k"`
+	UserID string `json:"u"`
+}
+
+func (s *Server) listStorageObjects(_ context.Context, c *call, req *api.ListStorageObjectsRequest) (*api.StorageObjectList, error) {
+	limit := 1
+	if req.Limit != nil {
+		if req.Limit.Value < 1 || req.Limit.Value > 100 {
+			return nil, newError(InvalidArgument, msgLimit100)
+		}
+		limit = int(req.Limit.Value)
+	}
+	owner := ""
+	if req.UserId != "" {
+		uid, ok := parseUUID(req.UserId)
+		if !ok {
+			return nil, newError(InvalidArgument, msgInvalidUserUUID)
+		}
+		owner = uid
+	}
+	var cur *storageCursor
+	if req.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(req.Cursor)
+		cur = &storageCursor{}
+		if err != nil || json.Unmarshal(b, cur) != nil {
+			return nil, newError(InvalidArgument, msgMalformedCursor)
+		}
+	}
+	if !validText(req.Collection) {
+		return nil, newError(Internal, msgStorageListFailed)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.listStorage(c.userID, owner, req.Collection, limit, cur)
+	if req.Cursor != "" && list.Cursor == req.Cursor {
+		list.Cursor = ""
+	}
+	return list, nil
+}
+
+// listStorage lists a collection for caller ("" for the runtime, which
+// sees everything) as the server does. Without an owner it lists the
+// public objects of every owner by key then owner; the caller's own
+// objects come with those it may read (permission 1 or 2) by permission
+// then key; another user's objects are the public ones, by key. s.mu is
+// held.
+func (s *Server) listStorage(caller, owner, collection string, limit int, cur *storageCursor) *api.StorageObjectList {
+	type mode int
+	const (
+		allPublic mode = iota
+		own
+		othersPublic
+	)
+	m := allPublic
+	switch {
+	case owner == "":
+	case owner == caller || caller == "":
+		m = own
+	default:
+		m = othersPublic
+	}
+	var rows []*storageObject
+	for _, o := range s.storage.objects {
+		if o.collection != collection {
+			continue
+		}
+		switch m {
+		case allPublic:
+			if caller != "" && o.read < 2 {
+				continue
+			}
+		case own:
+			if o.userID != owner || (caller != "" && o.read < 1) {
+				continue
+			}
+		case othersPublic:
+			if o.userID != owner || o.read != 2 {
+				continue
+			}
+		}
+		rows = append(rows, o)
+	}
+	// Each order is a tuple; the cursor resumes strictly after it.
+	tuple := func(read int32, key, user string) []string {
+		r := strconv.Itoa(int(read))
+		switch m {
+		case own:
+			return []string{r, key}
+		case othersPublic:
+			return []string{key}
+		}
+		return []string{r, key, user}
+	}
+	less := func(a, b []string) int { return slices.Compare(a, b) }
+	slices.SortFunc(rows, func(a, b *storageObject) int {
+		return less(tuple(a.read, a.key, a.userID), tuple(b.read, b.key, b.userID))
+	})
+	if cur != nil {
+		after := tuple(cur.Read, cur.Key, cur.UserID)
+		if m == allPublic && caller != "" {
+			after = tuple(2, cur.Key, cur.UserID) // client listings only ever hold read 2
+		}
+		rows = slices.DeleteFunc(rows, func(o *storageObject) bool {
+			return less(tuple(o.read, o.key, o.userID), after) <= 0
+		})
+	}
+	out := &api.StorageObjectList{Objects: make([]*api.StorageObject, 0, min(limit, len(rows)))}
+	for i, o := range rows {
+		if i == limit {
+			last := rows[i-1]
+			b, _ := json.Marshal(storageCursor{Read: last.read, Key: last.key, UserID: last.userID})
+			out.Cursor = base64.RawURLEncoding.EncodeToString(b)
+			break
+		}
+		out.Objects = append(out.Objects, o.apiObject())
+	}
+	return out
+}
+
+// StorageWrite describes an object for WriteStorageObject, as the runtime's
+// storage writes do.
+type StorageWrite struct {
+	// Collection and Key name the object; both are required.
+	Collection string
+	Key        string
+	// UserID is the owner; "" means the system user, which owns
+	// server-side objects.
+	UserID string
+	// Value is a JSON object.
+	Value string
+	// Version makes the write conditional, as for WriteStorageObjects: "*"
+	// only if the object does not exist, any other value only if it is the
+	// object's current version.
+	Version string
+	// PermissionRead is 0 (no client reads), 1 (the owner reads) or 2
+	// (everyone reads); nil means 1.
+	PermissionRead *int32
+	// PermissionWrite is 0 (no client writes) or 1 (the owner writes); nil
+	// means 1.
+	PermissionWrite *int32
+}
+
+// WriteStorageObject writes one object with the runtime's authority: write
+// permissions do not apply, but versions do. It fails with an *Error when
+// the API would refuse the object, when the owner does not exist, or when
+// the version check fails.
+func (s *Server) WriteStorageObject(w StorageWrite) (*api.StorageObjectAck, error) {
+	obj := &api.WriteStorageObject{Collection: w.Collection, Key: w.Key, Value: w.Value, Version: w.Version}
+	if w.PermissionRead != nil {
+		obj.PermissionRead = wrapperspb.Int32(*w.PermissionRead)
+	}
+	if w.PermissionWrite != nil {
+		obj.PermissionWrite = wrapperspb.Int32(*w.PermissionWrite)
+	}
+	if err := checkStorageWrites([]*api.WriteStorageObject{obj}); err != nil {
+		return nil, err
+	}
+	owner := systemUserID
+	if w.UserID != "" {
+		uid, ok := parseUUID(w.UserID)
+		if !ok {
+			return nil, newError(InvalidArgument, msgInvalidUserUUID)
+		}
+		owner = uid
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.users[owner] == nil {
+		return nil, newError(NotFound, msgUserNotFound)
+	}
+	acks, err := s.applyStorageWrites([]storageWrite{{obj: obj, owner: owner}}, true)
+	if err != nil {
+		return nil, err
+	}
+	return acks[0], nil
+}
+
+// StorageObject returns an object whatever its permissions, and whether it
+// exists. userID "" names the system user.
+func (s *Server) StorageObject(collection, key, userID string) (*api.StorageObject, bool) {
+	owner := systemUserID
+	if userID != "" {
+		uid, ok := parseUUID(userID)
+		if !ok {
+			return nil, false
+		}
+		owner = uid
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.storage.objects[storageKey{collection, key, owner}]
+	if o == nil {
+		return nil, false
+	}
+	return o.apiObject(), true
+}
+
+// StorageObjects returns every object of a collection whatever its
+// permissions, ordered by key then owner.
+func (s *Server) StorageObjects(collection string) []*api.StorageObject {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var rows []*storageObject
+	for _, o := range s.storage.objects {
+		if o.collection == collection {
+			rows = append(rows, o)
+		}
+	}
+	slices.SortFunc(rows, func(a, b *storageObject) int { return compareStorageKeys(a.storageKey, b.storageKey) })
+	out := make([]*api.StorageObject, len(rows))
+	for i, o := range rows {
+		out[i] = o.apiObject()
+	}
+	return out
+}
+
+// DeleteStorageObject deletes an object whatever its permissions and
+// reports whether it existed. userID "" names the system user.
+func (s *Server) DeleteStorageObject(collection, key, userID string) bool {
+	owner := systemUserID
+	if userID != "" {
+		uid, ok := parseUUID(userID)
+		if !ok {
+			return false
+		}
+		owner = uid
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := storageKey{collection, key, owner}
+	_, ok := s.storage.objects[k]
+	delete(s.storage.objects, k)
+	return ok
+}
+
+// errPGJSONB is any value the database refuses to store as jsonb.
+var errPGJSONB = errors.New("nakamatest: value not storable as jsonb")
+
+// pgJSONB returns a JSON document as the database gives back a jsonb
+// value (objects, notification contents and chat messages are stored so):
+// object keys sorted by length and then bytes, the last of duplicate keys
+// kept, ", " and ": " separators, strings re-escaped, and numbers in the
+// database's decimal form (1e2 is 100, 1.50 stays 1.50). It fails where the
+// database does: \u0000, broken surrogate pairs, invalid UTF-8, and
+// numbers beyond the numeric type's range. The input must be valid JSON.
+func pgJSONB(doc string) (string, error) {
+	p := &pgJSONBParser{in: doc}
+	var out strings.Builder
+	p.ws()
+	if err := p.value(&out); err != nil {
+		return "", err
+	}
+	p.ws()
+	if p.i != len(p.in) {
+		return "", errPGJSONB
+	}
+	return out.String(), nil
+}
+
+type pgJSONBParser struct {
+	in string
+	i  int
+}
+
+func (p *pgJSONBParser) ws() {
+	for p.i < len(p.in) && strings.IndexByte(" \t\r\n", p.in[p.i]) >= 0 {
+		p.i++
+	}
+}
+
+func (p *pgJSONBParser) value(out *strings.Builder) error {
+	if p.i >= len(p.in) {
+		return errPGJSONB
+	}
+	switch c := p.in[p.i]; {
+	case c == '{':
+		return p.object(out)
+	case c == '[':
+		return p.array(out)
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		writePGJSONString(out, s)
+		return nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number(out)
+	default:
+		for _, lit := range []string{"true", "false", "null"} {
+			if strings.HasPrefix(p.in[p.i:], lit) {
+				p.i += len(lit)
+				out.WriteString(lit)
+				return nil
+			}
+		}
+		return errPGJSONB
+	}
+}
+
+func (p *pgJSONBParser) object(out *strings.Builder) error {
+	p.i++ // {
+	type member struct{ key, value string }
+	var members []member
+	index := map[string]int{}
+	p.ws()
+	if p.i < len(p.in) && p.in[p.i] == '}' {
+		p.i++
+		out.WriteString("{}")
+		return nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.in) || p.in[p.i] != '"' {
+			return errPGJSONB
+		}
+		key, err := p.str()
+		if err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.in) || p.in[p.i] != ':' {
+			return errPGJSONB
+		}
+		p.i++
+		p.ws()
+		var v strings.Builder
+		if err := p.value(&v); err != nil {
+			return err
+		}
+		if j, dup := index[key]; dup {
+			members[j].value = v.String()
+		} else {
+			index[key] = len(members)
+			members = append(members, member{key, v.String()})
+		}
+		p.ws()
+		if p.i >= len(p.in) {
+			return errPGJSONB
+		}
+		if p.in[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.in[p.i] != '}' {
+			return errPGJSONB
+		}
+		p.i++
+		break
+	}
+	slices.SortFunc(members, func(a, b member) int {
+		if len(a.key) != len(b.key) {
+			return len(a.key) - len(b.key)
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	out.WriteByte('{')
+	for i, m := range members {
+		if i > 0 {
+			out.WriteString(", ")
+		}
+		writePGJSONString(out, m.key)
+		out.WriteString(": ")
+		out.WriteString(m.value)
+	}
+	out.WriteByte('}')
+	return nil
+}
+
+func (p *pgJSONBParser) array(out *strings.Builder) error {
+	p.i++ // [
+	p.ws()
+	if p.i < len(p.in) && p.in[p.i] == ']' {
+		p.i++
+		out.WriteString("[]")
+		return nil
+	}
+	out.WriteByte('[')
+	for n := 0; ; n++ {
+		if n > 0 {
+			out.WriteString(", ")
+		}
+		p.ws()
+		if err := p.value(out); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.in) {
+			return errPGJSONB
+		}
+		if p.in[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.in[p.i] != ']' {
+			return errPGJSONB
+		}
+		p.i++
+		out.WriteByte(']')
+		return nil
+	}
+}
+
+// str decodes a string token, refusing what the database refuses.
+func (p *pgJSONBParser) str() (string, error) {
+	p.i++ // opening quote
+	var b strings.Builder
+	for {
+		if p.i >= len(p.in) {
+			return "", errPGJSONB
+		}
+		c := p.in[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return b.String(), nil
+		case c == '\\':
+			if p.i+1 >= len(p.in) {
+				return "", errPGJSONB
+			}
+			e := p.in[p.i+1]
+			p.i += 2
+			switch e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok || r == 0 {
+					return "", errPGJSONB
+				}
+				if utf16.IsSurrogate(r) {
+					if r >= 0xDC00 || !strings.HasPrefix(p.in[p.i:], `\u`) {
+						return "", errPGJSONB
+					}
+					p.i += 2
+					lo, ok := p.hex4()
+					if !ok || lo < 0xDC00 || lo > 0xDFFF {
+						return "", errPGJSONB
+					}
+					r = utf16.DecodeRune(r, lo)
+				}
+				b.WriteRune(r)
+			default:
+				return "", errPGJSONB
+			}
+		default:
+			r, size := utf8.DecodeRuneInString(p.in[p.i:])
+			if r == utf8.RuneError && size <= 1 {
+				return "", errPGJSONB
+			}
+			b.WriteString(p.in[p.i : p.i+size])
+			p.i += size
+		}
+	}
+}
+
+func (p *pgJSONBParser) hex4() (rune, bool) {
+	if p.i+4 > len(p.in) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(p.in[p.i:p.i+4], 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	p.i += 4
+	return rune(n), true
+}
+
+// writePGJSONString writes s quoted as the database's JSON output does: only
+// quotes, backslashes and control characters are escaped.
+func writePGJSONString(out *strings.Builder, s string) {
+	out.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\b':
+			out.WriteString(`\b`)
+		case '\f':
+			out.WriteString(`\f`)
+		case '\n':
+			out.WriteString(`\n`)
+		case '\r':
+			out.WriteString(`\r`)
+		case '\t':
+			out.WriteString(`\t`)
+		case '"':
+			out.WriteString(`\"`)
+		case '\\':
+			out.WriteString(`\\`)
+		default:
+			if c < ' ' {
+				out.WriteString(`\u00`)
+				out.WriteByte("0123456789abcdef"[c>>4])
+				out.WriteByte("0123456789abcdef"[c&0xf])
+			} else {
+				out.WriteByte(c)
+			}
+		}
+	}
+	out.WriteByte('"')
+}
+
+// number writes a JSON number as the database's numeric type prints it:
+// the digits written, with the exponent folded into the position of the
+// decimal point and the scale it leaves (never below zero).
+func (p *pgJSONBParser) number(out *strings.Builder) error {
+	neg := false
+	if p.in[p.i] == '-' {
+		neg = true
+		p.i++
+	}
+	digits := func() string {
+		j := p.i
+		for p.i < len(p.in) && p.in[p.i] >= '0' && p.in[p.i] <= '9' {
+			p.i++
+		}
+		return p.in[j:p.i]
+	}
+	intPart := digits()
+	if intPart == "" {
+		return errPGJSONB
+	}
+	var frac string
+	if p.i < len(p.in) && p.in[p.i] == '.' {
+		p.i++
+		if frac = digits(); frac == "" {
+			return errPGJSONB
+		}
+	}
+	exp := 0
+	if p.i < len(p.in) && (p.in[p.i] == 'e' || p.in[p.i] == 'E') {
+		p.i++
+		j := p.i
+		if p.i < len(p.in) && (p.in[p.i] == '+' || p.in[p.i] == '-') {
+			p.i++
+		}
+		if digits() == "" {
+			return errPGJSONB
+		}
+		e, err := strconv.ParseInt(p.in[j:p.i], 10, 32)
+		if err != nil {
+			return errPGJSONB
+		}
+		exp = int(e)
+	}
+	all := intPart + frac
+	point := len(intPart) + exp // where the decimal point falls in all
+	scale := max(0, len(frac)-exp)
+	// The numeric type holds at most 131072 digits before the point and
+	// 16383 after it.
+	if scale > 16383 {
+		return errPGJSONB
+	}
+	zero := strings.Trim(all, "0") == ""
+	if !zero && point-strings.IndexFunc(all, func(r rune) bool { return r != '0' }) > 131072 {
+		return errPGJSONB
+	}
+	var whole, fraction string
+	switch {
+	case zero:
+		whole, fraction = "0", strings.Repeat("0", scale)
+	case point >= len(all):
+		whole = all + strings.Repeat("0", point-len(all))
+	case point <= 0:
+		whole, fraction = "0", strings.Repeat("0", -point)+all
+	default:
+		whole, fraction = all[:point], all[point:]
+	}
+	if whole = strings.TrimLeft(whole, "0"); whole == "" {
+		whole = "0"
+	}
+	if neg && !zero {
+		out.WriteByte('-')
+	}
+	out.WriteString(whole)
+	if scale > 0 {
+		out.WriteByte('.')
+		out.WriteString(fraction)
+	}
+	return nil
+}
