@@ -155,7 +155,6 @@ func (r *lbRecord) api(boardID string) *api.LeaderboardRecord {
 // Failures of the shared leaderboard code; each handler turns them into its
 // own code and message, as the server's API layer does.
 var (
-	errBoardNotFound      = errors.New("leaderboard not found")
 	errBoardAuthoritative = errors.New("leaderboard only allows authoritative submissions")
 	errInvalidOperator    = errors.New("invalid operator")
 	errCursorInvalid      = errors.New("leaderboard cursor invalid")
