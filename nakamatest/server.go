@@ -11,9 +11,15 @@
 // with the server. The direct API (CreateUser, DisableUser, AddGoogleToken,
 // SetTime, ...) sets up and inspects state without the protocol.
 //
-// What is served so far: authentication with every provider, session
-// refresh and logout, accounts, linking and unlinking, users and the health
-// check. Other operations answer 501 Unimplemented.
+// Every operation of the REST API is served: authentication with every
+// provider, sessions, accounts, links, users, friends, groups, leaderboards
+// and tournaments (with reset schedules on the server clock), storage, RPC
+// (Go functions registered with RegisterRPC), notifications, channel
+// history, match and party listings, matchmaker statistics, events, and
+// purchase validation as a server without store credentials answers it.
+//
+// The same checks run against a real server: package conformance holds one
+// suite that passes against both.
 //
 // Deliberate differences from the real server: social providers are not
 // called (see AddGoogleToken and friends), passwords are hashed with PBKDF2
