@@ -121,7 +121,7 @@ func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return decodeRESTError(resp.StatusCode, body)
+		return scrub(decodeRESTError(resp.StatusCode, body), call)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
 	if err != nil {
@@ -130,7 +130,7 @@ func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
 	if len(body) > maxSuccessBody {
 		return badResponse(resp.StatusCode, "body larger than %d bytes", maxSuccessBody)
 	}
-	return decodeRESTBody(resp.StatusCode, body, call.Response)
+	return scrub(decodeRESTBody(resp.StatusCode, body, call.Response), call)
 }
 
 // newRequest builds the HTTP request for a call from its operation's row:
@@ -397,4 +397,36 @@ func redactURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// scrub removes the call's credentials from an error built from an answer's
+// body: a proxy's error page may echo the request, http_key and all.
+func scrub(err error, call *Call) error {
+	if err == nil {
+		return nil
+	}
+	var secrets []string
+	if call.Token != "" {
+		secrets = append(secrets, call.Token)
+	}
+	if m := call.Request.ProtoReflect(); m.Descriptor().Fields().ByName("http_key") != nil {
+		if k := m.Get(m.Descriptor().Fields().ByName("http_key")).String(); k != "" {
+			secrets = append(secrets, k, url.QueryEscape(k))
+		}
+	}
+	clean := func(s string) string {
+		for _, k := range secrets {
+			s = strings.ReplaceAll(s, k, "REDACTED")
+		}
+		return s
+	}
+	var re *responseError
+	var se *Error
+	switch {
+	case errors.As(err, &re):
+		re.msg = clean(re.msg)
+	case errors.As(err, &se):
+		se.Message = clean(se.Message)
+	}
+	return err
 }

@@ -500,3 +500,25 @@ func TestRESTNoSecretsInErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRESTScrubsEchoedHTTPKey: a proxy page that echoes the request URL must
+// not carry the http key into the error.
+func TestRESTScrubsEchoedHTTPKey(t *testing.T) {
+	const key = "echoed-http-key-7d1e"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, "<html>bad gateway for %s</html>", r.URL.RequestURI())
+	}))
+	defer srv.Close()
+	c, err := nakama.NewClient(srv.URL, "", &nakama.ClientOptions{DisableRetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RpcFuncHTTPKey(context.Background(), key, "x", "{}")
+	if !errors.Is(err, nakama.ErrBadResponse) {
+		t.Fatalf("err %v, want ErrBadResponse", err)
+	}
+	if strings.Contains(err.Error(), key) {
+		t.Errorf("error carries the http key: %v", err)
+	}
+}
