@@ -36,4 +36,5 @@ func (s *Server) registerAreas() {
 	s.registerGroups()
 	s.registerLeaderboards()
 	s.registerTournaments()
+	s.registerRealtime()
 }

@@ -162,15 +162,24 @@ func (f cronField) list(s string, set []bool) error {
 		if part == "" {
 			continue
 		}
-		e, err := f.entry(part)
-		if err != nil {
-			return fmt.Errorf("syntax error in %s field: '%s'", f.name, part)
-		}
-		for v := e.first; v <= e.last; v += e.step {
-			set[v-f.min] = true
+		if _, err := f.add(part, set); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// add parses one entry of the field into set, which holds the values from
+// f.min on, and reports whether the entry was "*" or "?".
+func (f cronField) add(part string, set []bool) (bool, error) {
+	e, err := f.entry(part)
+	if err != nil {
+		return false, fmt.Errorf("syntax error in %s field: '%s'", f.name, part)
+	}
+	for v := e.first; v <= e.last; v += e.step {
+		set[v-f.min] = true
+	}
+	return e.all, nil
 }
 
 // parseCron parses a reset schedule. The error texts do not reach clients:
@@ -246,15 +255,12 @@ func (c *cronSchedule) parseDOM(s string) error {
 			c.domWorkdays[v] = true
 			continue
 		}
-		e, err := cronDOM.entry(part)
+		all, err := cronDOM.add(part, c.dom[1:])
 		if err != nil {
-			return fmt.Errorf("syntax error in day-of-month field: '%s'", part)
+			return err
 		}
-		if e.all {
+		if all {
 			c.domRestricted = false
-		}
-		for v := e.first; v <= e.last; v += e.step {
-			c.dom[v] = true
 		}
 	}
 	return nil
@@ -280,15 +286,12 @@ func (c *cronSchedule) parseDOW(s string) error {
 			c.dowNth[int(nth[0]-'1')*7+v] = true
 			continue
 		}
-		e, err := cronDOW.entry(part)
+		all, err := cronDOW.add(part, c.dow[:])
 		if err != nil {
-			return fmt.Errorf("syntax error in day-of-week field: '%s'", part)
+			return err
 		}
-		if e.all {
+		if all {
 			c.dowRestricted = false
-		}
-		for v := e.first; v <= e.last; v += e.step {
-			c.dow[v] = true
 		}
 	}
 	return nil

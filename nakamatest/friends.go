@@ -39,8 +39,8 @@ type friendEdge struct {
 // friendsState is the friends area's share of the server state, guarded by
 // Server.mu.
 type friendsState struct {
-	edges   map[string]map[string]*friendEdge // source id → destination id → edge
-	lastPos int64
+	edges map[string]map[string]*friendEdge // source id → destination id → edge
+	edgePositions
 
 	// What the providers report as a user's friends who play the game,
 	// keyed by the user's provider id.
@@ -48,15 +48,21 @@ type friendsState struct {
 	steam    map[string][]string
 }
 
+// edgePositions hands out the listing positions of friend edges, and
+// separately of group edges.
+type edgePositions struct {
+	lastPos int64
+}
+
 // nextPosition returns a listing position for edges created now. The
 // server uses the wall clock in nanoseconds; positions here also never
 // repeat, so a stopped clock (SetTime) still gives a stable order.
-func (f *friendsState) nextPosition(now time.Time) int64 {
+func (ep *edgePositions) nextPosition(now time.Time) int64 {
 	p := now.UnixNano()
-	if p <= f.lastPos {
-		p = f.lastPos + 1
+	if p <= ep.lastPos {
+		p = ep.lastPos + 1
 	}
-	f.lastPos = p
+	ep.lastPos = p
 	return p
 }
 
@@ -174,24 +180,36 @@ func (s *Server) friendTargets(me string, ids, usernames []string) ([]string, in
 	return out, found
 }
 
-func (s *Server) addFriends(_ context.Context, c *call, req *api.AddFriendsRequest) (*emptypb.Empty, error) {
-	if len(req.Ids) == 0 && len(req.Usernames) == 0 {
+// friendsCall runs AddFriends, DeleteFriends or BlockFriends: it checks
+// the ids and usernames (self is the operation's message for naming
+// oneself) and, with s.mu held, hands the users they name to apply.
+// needTarget refuses a call whose usernames, given alone, name no one, as
+// AddFriends and BlockFriends do.
+func (s *Server) friendsCall(c *call, ids, usernames []string, self string, needTarget bool,
+	apply func(targets []string, now time.Time) error) (*emptypb.Empty, error) {
+	if len(ids) == 0 && len(usernames) == 0 {
 		return &emptypb.Empty{}, nil
 	}
-	ids, err := checkFriendIDs(c, req.Ids, req.Usernames, "Cannot add self as friend.")
+	canonical, err := checkFriendIDs(c, ids, usernames, self)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	targets, found := s.friendTargets(c.userID, ids, req.Usernames)
-	if found+len(req.Ids) == 0 {
+	targets, found := s.friendTargets(c.userID, canonical, usernames)
+	if needTarget && found+len(ids) == 0 {
 		return nil, newError(InvalidArgument, "No valid ID or username was provided.")
 	}
-	if err := s.addFriendsLocked(c.userID, c.username, targets, req.Metadata, s.clock.now()); err != nil {
+	if err := apply(targets, s.clock.now()); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+func (s *Server) addFriends(_ context.Context, c *call, req *api.AddFriendsRequest) (*emptypb.Empty, error) {
+	return s.friendsCall(c, req.Ids, req.Usernames, "Cannot add self as friend.", true, func(targets []string, now time.Time) error {
+		return s.addFriendsLocked(c.userID, c.username, targets, req.Metadata, now)
+	})
 }
 
 // addFriendsLocked sends or accepts invitations from me to each target, as
@@ -260,22 +278,36 @@ func (s *Server) addFriend(me, id, meta string, now time.Time) int {
 	if s.st.users[id] == nil || (theirs != nil && theirs.state == friendBlocked) {
 		return friendUnchanged
 	}
+	if !s.insertFriendPair(me, id, friendEdge{state: friendInviteSent, metadata: meta},
+		friendEdge{state: friendInviteReceived, metadata: "{}"}, now) {
+		return friendUnchanged
+	}
+	return friendInvited
+}
+
+// insertFriendPair stores whichever of me's edge to id (mine) and id's edge
+// to me (theirs) does not exist yet, both under one new position and
+// updated now, as the server's paired inserts do. When it stores either,
+// both users' edge counts go up by one. It reports whether it stored any.
+func (s *Server) insertFriendPair(me, id string, mine, theirs friendEdge, now time.Time) bool {
+	f := &s.friends
 	pos := f.nextPosition(now)
+	mine.position, mine.updateTime = pos, now
+	theirs.position, theirs.updateTime = pos, now
 	inserted := false
 	if f.edge(me, id) == nil {
-		f.put(me, id, &friendEdge{state: friendInviteSent, position: pos, updateTime: now, metadata: meta})
+		f.put(me, id, &mine)
 		inserted = true
 	}
 	if f.edge(id, me) == nil {
-		f.put(id, me, &friendEdge{state: friendInviteReceived, position: pos, updateTime: now, metadata: "{}"})
+		f.put(id, me, &theirs)
 		inserted = true
 	}
-	if !inserted {
-		return friendUnchanged
+	if inserted {
+		s.countEdge(me, 1, now, true)
+		s.countEdge(id, 1, now, true)
 	}
-	s.countEdge(me, 1, now, true)
-	s.countEdge(id, 1, now, true)
-	return friendInvited
+	return inserted
 }
 
 // The codes of the notifications the server sends about friends and groups.
@@ -309,18 +341,10 @@ func (s *Server) notifySocial(to, sender string, code int32, subject string, con
 }
 
 func (s *Server) deleteFriends(_ context.Context, c *call, req *api.DeleteFriendsRequest) (*emptypb.Empty, error) {
-	if len(req.Ids) == 0 && len(req.Usernames) == 0 {
-		return &emptypb.Empty{}, nil
-	}
-	ids, err := checkFriendIDs(c, req.Ids, req.Usernames, "Cannot delete self.")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	targets, _ := s.friendTargets(c.userID, ids, req.Usernames)
-	s.deleteFriendsLocked(c.userID, c.username, targets, s.clock.now())
-	return &emptypb.Empty{}, nil
+	return s.friendsCall(c, req.Ids, req.Usernames, "Cannot delete self.", false, func(targets []string, now time.Time) error {
+		s.deleteFriendsLocked(c.userID, c.username, targets, now)
+		return nil
+	})
 }
 
 // deleteFriendsLocked removes each target from me's list and notifies
@@ -359,23 +383,9 @@ func (s *Server) deleteFriend(me, id string, now time.Time) bool {
 }
 
 func (s *Server) blockFriends(_ context.Context, c *call, req *api.BlockFriendsRequest) (*emptypb.Empty, error) {
-	if len(req.Ids) == 0 && len(req.Usernames) == 0 {
-		return &emptypb.Empty{}, nil
-	}
-	ids, err := checkFriendIDs(c, req.Ids, req.Usernames, "Cannot block self.")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	targets, found := s.friendTargets(c.userID, ids, req.Usernames)
-	if found+len(req.Ids) == 0 {
-		return nil, newError(InvalidArgument, "No valid ID or username was provided.")
-	}
-	if err := s.blockFriendsLocked(c.userID, targets, s.clock.now()); err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
+	return s.friendsCall(c, req.Ids, req.Usernames, "Cannot block self.", true, func(targets []string, now time.Time) error {
+		return s.blockFriendsLocked(c.userID, targets, now)
+	})
 }
 
 func (s *Server) blockFriendsLocked(me string, targets []string, now time.Time) error {
@@ -754,21 +764,8 @@ func (s *Server) importFriend(me, id, meta string, now time.Time) bool {
 	if e := f.edge(id, me); e != nil && e.state == friendBlocked {
 		return false
 	}
-	pos := f.nextPosition(now)
-	inserted := false
-	if f.edge(me, id) == nil {
-		f.put(me, id, &friendEdge{state: friendMutual, position: pos, updateTime: now, metadata: meta})
-		inserted = true
-	}
-	if f.edge(id, me) == nil {
-		f.put(id, me, &friendEdge{state: friendMutual, position: pos, updateTime: now, metadata: meta})
-		inserted = true
-	}
-	if inserted {
-		s.countEdge(me, 1, now, true)
-		s.countEdge(id, 1, now, true)
-	}
-	return inserted
+	return s.insertFriendPair(me, id, friendEdge{state: friendMutual, metadata: meta},
+		friendEdge{state: friendMutual, metadata: meta}, now)
 }
 
 // SetFacebookFriends sets the friends Facebook reports for the Facebook
@@ -872,18 +869,16 @@ func (s *Server) DeleteFriend(userID, friendID string) error {
 }
 
 // friendJSONB returns JSON text as PostgreSQL stores and returns a JSONB
-// value, which is how the server returns friend and group metadata: object
-// keys deduplicated (the last wins) and ordered by length then bytes, ", "
-// and ": " separators, numbers in their numeric form. It reports false for
-// what a JSONB column refuses.
+// value (see pgJSONB), which is how the server returns friend and group
+// metadata. It reports false for what a JSONB column refuses, by the rules
+// of parseFriendJSONB.
 func friendJSONB(s string) (string, bool) {
 	v, ok := parseFriendJSONB(s)
 	if !ok {
 		return "", false
 	}
-	var b strings.Builder
-	writeFriendJSONB(&b, v)
-	return b.String(), true
+	out, err := jsonbOf(v)
+	return out, err == nil
 }
 
 func parseFriendJSONB(s string) (any, bool) {
@@ -995,117 +990,6 @@ func friendJSONBConcat(a, b string) string {
 		}
 		out = append(slices.Clone(asArray(va)), asArray(vb)...)
 	}
-	var sb strings.Builder
-	writeFriendJSONB(&sb, out)
-	return sb.String()
-}
-
-func writeFriendJSONB(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case json.Number:
-		b.WriteString(friendNumeric(string(v)))
-	case string:
-		writeFriendJSONBString(b, v)
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeFriendJSONB(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(x, y string) int {
-			if len(x) != len(y) {
-				return len(x) - len(y)
-			}
-			return strings.Compare(x, y)
-		})
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeFriendJSONBString(b, k)
-			b.WriteString(": ")
-			writeFriendJSONB(b, v[k])
-		}
-		b.WriteByte('}')
-	}
-}
-
-func writeFriendJSONBString(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if c < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xf])
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	b.WriteByte('"')
-}
-
-// friendNumeric writes a JSON number as PostgreSQL's numeric type prints it:
-// no exponent, and as many decimals as the literal's digits after the
-// point less its exponent (1.50 stays 1.50, 1e2 is 100, 15e-1 is 1.5).
-func friendNumeric(lit string) string {
-	neg := strings.HasPrefix(lit, "-")
-	lit = strings.TrimPrefix(lit, "-")
-	mant, expPart, _ := strings.Cut(strings.ToLower(lit), "e")
-	exp := 0
-	if expPart != "" {
-		exp, _ = strconv.Atoi(expPart) // friendJSONBRefuses has bounded it
-	}
-	intPart, frac, _ := strings.Cut(mant, ".")
-	digits := intPart + frac
-	shift := exp - len(frac) // value = digits × 10^shift
-	var out string
-	if shift >= 0 {
-		out = digits + strings.Repeat("0", shift)
-	} else {
-		scale := -shift
-		if len(digits) <= scale {
-			digits = strings.Repeat("0", scale-len(digits)+1) + digits
-		}
-		out = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
-	}
-	out = strings.TrimLeft(out, "0")
-	if out == "" || out[0] == '.' {
-		out = "0" + out
-	}
-	if neg && strings.Trim(out, "0.") != "" {
-		out = "-" + out
-	}
-	return out
+	text, _ := jsonbOf(out) // stored values: nothing in them is refused
+	return text
 }

@@ -60,20 +60,10 @@ type group struct {
 // groupsState is the groups area's share of the server state, guarded by
 // Server.mu.
 type groupsState struct {
-	byID    map[string]*group
-	byName  map[string]*group
-	seq     int64
-	lastPos int64
-}
-
-// nextPosition is friendsState.nextPosition for group edges.
-func (gs *groupsState) nextPosition(now time.Time) int64 {
-	p := now.UnixNano()
-	if p <= gs.lastPos {
-		p = gs.lastPos + 1
-	}
-	gs.lastPos = p
-	return p
+	byID   map[string]*group
+	byName map[string]*group
+	seq    int64
+	edgePositions
 }
 
 // clone copies the group with its edges, so a call can work on the copy
@@ -566,38 +556,7 @@ func removable(work *group, rank int, uid string, e *groupEdge) bool {
 }
 
 func (s *Server) kickGroupUsers(_ context.Context, c *call, req *api.KickGroupUsersRequest) (*emptypb.Empty, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, rank, ids, err := s.groupAdminCall(c, req.GroupId, req.UserIds, false)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		return &emptypb.Empty{}, nil // no users named
-	}
-	now := s.groupNow()
-	work := g.clone()
-	var notices []groupNotice
-	for _, uid := range ids {
-		e := work.members[uid]
-		if uid == c.userID || e == nil || !removable(work, rank, uid, e) {
-			continue
-		}
-		// Kicking a join request declines it; kicking a banned user lifts
-		// the ban. Neither is announced.
-		delete(work.members, uid)
-		if e.state < groupJoinRequest {
-			work.edgeCount--
-			work.updateTime = now
-			if s.st.users[uid] == nil {
-				return nil, newError(Internal, "Error while trying to kick users from a group.")
-			}
-			notices = append(notices, groupNotice{groupMsgKick, uid})
-		}
-	}
-	commitGroup(g, work)
-	s.postGroupNotices(g.id, "", notices)
-	return &emptypb.Empty{}, nil
+	return s.removeGroupUsers(c, req.GroupId, req.UserIds, false)
 }
 
 // banGroupUsers removes the users as kickGroupUsers does and records a ban.
@@ -605,9 +564,14 @@ func (s *Server) kickGroupUsers(_ context.Context, c *call, req *api.KickGroupUs
 // bans of one call share one position, and the first ban's row takes that
 // key: the other users of the call are removed but not banned.
 func (s *Server) banGroupUsers(_ context.Context, c *call, req *api.BanGroupUsersRequest) (*emptypb.Empty, error) {
+	return s.removeGroupUsers(c, req.GroupId, req.UserIds, true)
+}
+
+// removeGroupUsers is KickGroupUsers or, with ban, BanGroupUsers.
+func (s *Server) removeGroupUsers(c *call, groupID string, userIDs []string, ban bool) (*emptypb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, rank, ids, err := s.groupAdminCall(c, req.GroupId, req.UserIds, false)
+	g, rank, ids, err := s.groupAdminCall(c, groupID, userIDs, false)
 	if err != nil {
 		return nil, err
 	}
@@ -615,32 +579,31 @@ func (s *Server) banGroupUsers(_ context.Context, c *call, req *api.BanGroupUser
 		return &emptypb.Empty{}, nil // no users named
 	}
 	now := s.groupNow()
-	pos := s.groups.nextPosition(now)
+	code, failMsg := int32(groupMsgKick), "Error while trying to kick users from a group."
+	var pos int64
+	if ban {
+		code, failMsg = groupMsgBan, "Error while trying to ban users from a group."
+		pos = s.groups.nextPosition(now)
+	}
 	banned := false
-	work := g.clone()
-	var notices []groupNotice
-	for _, uid := range ids {
-		e := work.members[uid]
-		if uid == c.userID || e == nil || !removable(work, rank, uid, e) {
-			continue
+	return s.editGroupUsers(g, c.userID, ids, code, failMsg, func(work *group, uid string, e *groupEdge) bool {
+		if !removable(work, rank, uid, e) {
+			return false
 		}
+		// Kicking a join request declines it; kicking a banned user lifts
+		// the ban. Neither is announced.
 		delete(work.members, uid)
-		if !banned {
+		if ban && !banned {
 			work.members[uid] = &groupEdge{state: groupBanned, position: pos}
 			banned = true
 		}
-		if e.state < groupJoinRequest {
-			work.edgeCount--
-			work.updateTime = now
-			if s.st.users[uid] == nil {
-				return nil, newError(Internal, "Error while trying to ban users from a group.")
-			}
-			notices = append(notices, groupNotice{groupMsgBan, uid})
+		if e.state >= groupJoinRequest {
+			return false
 		}
-	}
-	commitGroup(g, work)
-	s.postGroupNotices(g.id, "", notices)
-	return &emptypb.Empty{}, nil
+		work.edgeCount--
+		work.updateTime = now
+		return true
+	})
 }
 
 // promoteGroupUsers raises members to admin and, for a superadmin caller,
@@ -656,22 +619,14 @@ func (s *Server) promoteGroupUsers(_ context.Context, c *call, req *api.PromoteG
 	if g == nil {
 		return &emptypb.Empty{}, nil // no users named
 	}
-	work := g.clone()
-	var notices []groupNotice
-	for _, uid := range ids {
-		e := work.members[uid]
-		if uid == c.userID || e == nil || e.state <= rank || e.state <= groupSuperadmin || e.state > groupMember {
-			continue
-		}
-		e.state--
-		if s.st.users[uid] == nil {
-			return nil, newError(Internal, "Error while trying to promote users in a group.")
-		}
-		notices = append(notices, groupNotice{groupMsgPromote, uid})
-	}
-	commitGroup(g, work)
-	s.postGroupNotices(g.id, "", notices)
-	return &emptypb.Empty{}, nil
+	return s.editGroupUsers(g, c.userID, ids, groupMsgPromote, "Error while trying to promote users in a group.",
+		func(_ *group, _ string, e *groupEdge) bool {
+			if e.state <= rank || e.state <= groupSuperadmin || e.state > groupMember {
+				return false
+			}
+			e.state--
+			return true
+		})
 }
 
 // demoteGroupUsers lowers admins to member and, for a superadmin caller,
@@ -684,21 +639,39 @@ func (s *Server) demoteGroupUsers(_ context.Context, c *call, req *api.DemoteGro
 	if err != nil {
 		return nil, err
 	}
+	return s.editGroupUsers(g, c.userID, ids, groupMsgDemote, "Error while trying to demote users in a group.",
+		func(work *group, uid string, e *groupEdge) bool {
+			if e.state < rank || e.state >= groupMember {
+				return false
+			}
+			if rank == groupSuperadmin && work.otherSuperadmins(uid) == 0 {
+				return false
+			}
+			e.state++
+			return true
+		})
+}
+
+// editGroupUsers runs the loop of KickGroupUsers, BanGroupUsers,
+// PromoteGroupUsers and DemoteGroupUsers on a work copy of g: step is
+// given the edge of each of ids, other than the caller's, that the group
+// has. It changes the edge and reports whether the change is announced in
+// the group's channel with code; such a change to a deleted user's edge
+// fails the whole call with Internal failMsg. g keeps the work copy only
+// when the call succeeds; s.mu is held.
+func (s *Server) editGroupUsers(g *group, caller string, ids []string, code int32, failMsg string,
+	step func(work *group, uid string, e *groupEdge) bool) (*emptypb.Empty, error) {
 	work := g.clone()
 	var notices []groupNotice
 	for _, uid := range ids {
 		e := work.members[uid]
-		if uid == c.userID || e == nil || e.state < rank || e.state >= groupMember {
+		if uid == caller || e == nil || !step(work, uid, e) {
 			continue
 		}
-		if rank == groupSuperadmin && work.otherSuperadmins(uid) == 0 {
-			continue
-		}
-		e.state++
 		if s.st.users[uid] == nil {
-			return nil, newError(Internal, "Error while trying to demote users in a group.")
+			return nil, newError(Internal, failMsg)
 		}
-		notices = append(notices, groupNotice{groupMsgDemote, uid})
+		notices = append(notices, groupNotice{code, uid})
 	}
 	commitGroup(g, work)
 	s.postGroupNotices(g.id, "", notices)

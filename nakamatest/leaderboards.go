@@ -8,7 +8,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/heroiclabs/nakama-common/api"
@@ -150,6 +149,20 @@ func (r *lbRecord) api(boardID string) *api.LeaderboardRecord {
 		out.ExpiryTime = &timestamppb.Timestamp{Seconds: r.expiry}
 	}
 	return out
+}
+
+// update applies a write the record takes: the new score and subscore, one
+// more attempt, the update time, and the metadata and username when given.
+func (r *lbRecord) update(score, subscore int64, metadata, username string, now int64) {
+	r.score, r.subscore = score, subscore
+	r.numScore++
+	if metadata != "" {
+		r.metadata = metadata
+	}
+	if username != "" {
+		r.username = username
+	}
+	r.updateTime = now
 }
 
 // Failures of the shared leaderboard code; each handler turns them into its
@@ -424,11 +437,16 @@ func (s *Server) listRecords(b *board, limit int, cursor string, owners []string
 	return out, nil
 }
 
-// haystack lists the records around an owner's, with the server's window:
-// up to limit records, the owner's placed so that about half of the rest
-// rank below it when there are enough of them. With a cursor it is a plain
-// page of the listing. An owner without a record gets an empty list.
-func (s *Server) haystack(b *board, owner string, limit int, cursor string, expiry int64, now time.Time) (*api.LeaderboardRecordList, error) {
+// haystack lists the records around an owner's in the period a listing
+// shows (see listingExpiry), with the server's window: up to limit
+// records, the owner's placed so that about half of the rest rank below it
+// when there are enough of them. With a cursor it is a plain page of the
+// listing. An owner without a record gets an empty list.
+func (s *Server) haystack(b *board, owner string, limit int, cursor string, override int64, now time.Time) (*api.LeaderboardRecordList, error) {
+	expiry, possible := b.listingExpiry(override, now)
+	if !possible {
+		return &api.LeaderboardRecordList{Records: []*api.LeaderboardRecord{}}, nil
+	}
 	if cursor != "" {
 		return s.listRecords(b, limit, cursor, nil, expiry, now)
 	}
@@ -497,6 +515,22 @@ func (b *board) resolveOperator(override api.Operator) (int, error) {
 	return 0, errInvalidOperator
 }
 
+// writeOptions resolves a write's operator and turns its metadata into the
+// text the database stores ("" leaves the record's as it is), for the
+// leaderboard and the tournament write alike.
+func (b *board) writeOptions(override api.Operator, metadata string) (int, string, error) {
+	operator, err := b.resolveOperator(override)
+	if err != nil {
+		return 0, "", err
+	}
+	if metadata != "" {
+		if metadata, err = pgJSONB(metadata); err != nil {
+			return 0, "", errStore
+		}
+	}
+	return operator, metadata, nil
+}
+
 // combine computes a record's new score and subscore from a write, as the
 // server's update does; the database refuses negative or overflowing
 // values.
@@ -554,14 +588,9 @@ func (s *Server) writeLeaderboard(b *board, byClient bool, owner, username strin
 		return nil, errBoardAuthoritative
 	}
 	expiry := b.resetExpiry(now)
-	operator, err := b.resolveOperator(override)
+	operator, metadata, err := b.writeOptions(override, metadata)
 	if err != nil {
 		return nil, err
-	}
-	if metadata != "" {
-		if metadata, err = lbJSONB(metadata); err != nil {
-			return nil, errStore
-		}
 	}
 	startScore, startSub, err := insertValues(operator, score, subscore)
 	if err != nil {
@@ -596,15 +625,7 @@ func (s *Server) writeLeaderboard(b *board, byClient bool, owner, username strin
 			if err != nil {
 				return nil, err
 			}
-			r.score, r.subscore = ns, nsub
-			r.numScore++
-			if metadata != "" {
-				r.metadata = metadata
-			}
-			if username != "" {
-				r.username = username
-			}
-			r.updateTime = nowUnix
+			r.update(ns, nsub, metadata, username, nowUnix)
 		}
 	}
 	rec := r.api(b.id)
@@ -715,23 +736,34 @@ func (s *Server) listLeaderboardRecords(_ context.Context, _ *call, req *api.Lis
 	return list, nil
 }
 
+// haystackArgs checks the limit (1 to 100, def when not given) and the
+// owner of ListLeaderboardRecordsAroundOwner and
+// ListTournamentRecordsAroundOwner.
+func haystackArgs(limit *wrapperspb.UInt32Value, def int, ownerID string) (int, string, error) {
+	n := def
+	if limit != nil {
+		if limit.Value < 1 || limit.Value > 100 {
+			return 0, "", newError(InvalidArgument, "Invalid limit - limit must be between 1 and 100.")
+		}
+		n = int(limit.Value)
+	}
+	if ownerID == "" {
+		return 0, "", newError(InvalidArgument, "Owner ID must be provided for a haystack query.")
+	}
+	owner, ok := parseUUID(ownerID)
+	if !ok {
+		return 0, "", newError(InvalidArgument, "Invalid owner ID provided.")
+	}
+	return n, owner, nil
+}
+
 func (s *Server) listLeaderboardRecordsAroundOwner(_ context.Context, _ *call, req *api.ListLeaderboardRecordsAroundOwnerRequest) (*api.LeaderboardRecordList, error) {
 	if req.LeaderboardId == "" {
 		return nil, newError(InvalidArgument, "Invalid leaderboard ID.")
 	}
-	limit := 1
-	if req.Limit != nil {
-		if req.Limit.Value < 1 || req.Limit.Value > 100 {
-			return nil, newError(InvalidArgument, "Invalid limit - limit must be between 1 and 100.")
-		}
-		limit = int(req.Limit.Value)
-	}
-	if req.OwnerId == "" {
-		return nil, newError(InvalidArgument, "Owner ID must be provided for a haystack query.")
-	}
-	owner, ok := parseUUID(req.OwnerId)
-	if !ok {
-		return nil, newError(InvalidArgument, "Invalid owner ID provided.")
+	limit, owner, err := haystackArgs(req.Limit, 1, req.OwnerId)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -739,12 +771,7 @@ func (s *Server) listLeaderboardRecordsAroundOwner(_ context.Context, _ *call, r
 	if b == nil {
 		return nil, newError(NotFound, "Leaderboard not found.")
 	}
-	now := s.clock.now()
-	expiry, possible := b.listingExpiry(req.GetExpiry().GetValue(), now)
-	if !possible {
-		return &api.LeaderboardRecordList{Records: []*api.LeaderboardRecord{}}, nil
-	}
-	list, err := s.haystack(b, owner, limit, req.Cursor, expiry, now)
+	list, err := s.haystack(b, owner, limit, req.Cursor, req.GetExpiry().GetValue(), s.clock.now())
 	if err != nil {
 		// A bad cursor included: this route reports it as an internal error.
 		return nil, newError(Internal, "Error querying records from leaderboard.")
@@ -933,274 +960,4 @@ func (s *Server) WriteLeaderboardRecord(id string, w RecordWrite) (*api.Leaderbo
 		return nil, newError(Internal, "Error writing score to leaderboard.")
 	}
 	return rec, nil
-}
-
-// lbJSONB returns JSON as PostgreSQL's jsonb type gives it back, which is
-// how the server returns stored metadata: object keys sorted by length and
-// then bytes, the last of duplicate keys kept, ", " and ": " between items,
-// numbers in numeric's canonical form. It fails where the database would
-// refuse the text, such as for a \u0000 escape.
-func lbJSONB(s string) (string, error) {
-	if !json.Valid([]byte(s)) {
-		return "", errors.New("invalid json")
-	}
-	p := &lbJSONBParser{s: s}
-	var out strings.Builder
-	if err := p.value(&out); err != nil {
-		return "", err
-	}
-	return out.String(), nil
-}
-
-type lbJSONBParser struct {
-	s string
-	i int
-}
-
-func (p *lbJSONBParser) skip() {
-	for p.i < len(p.s) && strings.IndexByte(" \t\r\n", p.s[p.i]) >= 0 {
-		p.i++
-	}
-}
-
-func (p *lbJSONBParser) value(out *strings.Builder) error {
-	p.skip()
-	switch c := p.s[p.i]; {
-	case c == '{':
-		return p.object(out)
-	case c == '[':
-		p.i++
-		out.WriteByte('[')
-		p.skip()
-		if p.s[p.i] == ']' {
-			p.i++
-			out.WriteByte(']')
-			return nil
-		}
-		for first := true; ; first = false {
-			if !first {
-				out.WriteString(", ")
-			}
-			if err := p.value(out); err != nil {
-				return err
-			}
-			p.skip()
-			if p.s[p.i] == ']' {
-				p.i++
-				out.WriteByte(']')
-				return nil
-			}
-			p.i++ // ','
-		}
-	case c == '"':
-		str, err := p.str()
-		if err != nil {
-			return err
-		}
-		lbWriteJSONString(out, str)
-		return nil
-	case c == '-' || (c >= '0' && c <= '9'):
-		start := p.i
-		for p.i < len(p.s) && strings.IndexByte("+-0123456789.eE", p.s[p.i]) >= 0 {
-			p.i++
-		}
-		out.WriteString(lbNumericText(p.s[start:p.i]))
-		return nil
-	default: // true, false, null
-		start := p.i
-		for p.i < len(p.s) && p.s[p.i] >= 'a' && p.s[p.i] <= 'z' {
-			p.i++
-		}
-		out.WriteString(p.s[start:p.i])
-		return nil
-	}
-}
-
-func (p *lbJSONBParser) object(out *strings.Builder) error {
-	p.i++ // '{'
-	type member struct{ key, value string }
-	var members []member
-	index := map[string]int{}
-	p.skip()
-	for p.s[p.i] != '}' {
-		p.skip()
-		key, err := p.str()
-		if err != nil {
-			return err
-		}
-		p.skip()
-		p.i++ // ':'
-		var v strings.Builder
-		if err := p.value(&v); err != nil {
-			return err
-		}
-		if i, dup := index[key]; dup {
-			members[i].value = v.String()
-		} else {
-			index[key] = len(members)
-			members = append(members, member{key, v.String()})
-		}
-		p.skip()
-		if p.s[p.i] == ',' {
-			p.i++
-		}
-	}
-	p.i++ // '}'
-	slices.SortFunc(members, func(a, b member) int {
-		if len(a.key) != len(b.key) {
-			return len(a.key) - len(b.key)
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	out.WriteByte('{')
-	for i, m := range members {
-		if i > 0 {
-			out.WriteString(", ")
-		}
-		lbWriteJSONString(out, m.key)
-		out.WriteString(": ")
-		out.WriteString(m.value)
-	}
-	out.WriteByte('}')
-	return nil
-}
-
-// str reads a string literal (already known to be valid JSON) into its
-// text, refusing what jsonb refuses: \u0000 and unpaired surrogates.
-func (p *lbJSONBParser) str() (string, error) {
-	start := p.i
-	p.i++
-	for p.s[p.i] != '"' {
-		if p.s[p.i] == '\\' {
-			p.i++
-		}
-		p.i++
-	}
-	p.i++
-	lit := p.s[start:p.i]
-	for i := 0; i+5 < len(lit); i++ {
-		if lit[i] != '\\' {
-			continue
-		}
-		if lit[i+1] != 'u' {
-			i++
-			continue
-		}
-		var r rune
-		for _, h := range lit[i+2 : i+6] {
-			r = r<<4 | rune(strings.IndexRune("0123456789abcdef", h|0x20))
-		}
-		switch {
-		case r == 0:
-			return "", errors.New("unsupported Unicode escape sequence")
-		case r >= 0xd800 && r < 0xdc00:
-			if i+11 < len(lit) && lit[i+6] == '\\' && lit[i+7] == 'u' {
-				var lo rune
-				for _, h := range lit[i+8 : i+12] {
-					lo = lo<<4 | rune(strings.IndexRune("0123456789abcdef", h|0x20))
-				}
-				if lo >= 0xdc00 && lo < 0xe000 {
-					i += 11
-					continue
-				}
-			}
-			return "", errors.New("unicode low surrogate must follow a high surrogate")
-		case r >= 0xdc00 && r < 0xe000:
-			return "", errors.New("unicode low surrogate must follow a high surrogate")
-		}
-		i += 5
-	}
-	var text string
-	if err := json.Unmarshal([]byte(lit), &text); err != nil {
-		return "", err
-	}
-	return text, nil
-}
-
-func lbWriteJSONString(out *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	out.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"':
-			out.WriteString(`\"`)
-		case '\\':
-			out.WriteString(`\\`)
-		case '\b':
-			out.WriteString(`\b`)
-		case '\f':
-			out.WriteString(`\f`)
-		case '\n':
-			out.WriteString(`\n`)
-		case '\r':
-			out.WriteString(`\r`)
-		case '\t':
-			out.WriteString(`\t`)
-		default:
-			if c < 0x20 {
-				out.WriteString(`\u00`)
-				out.WriteByte(hex[c>>4])
-				out.WriteByte(hex[c&0xf])
-			} else {
-				out.WriteByte(c)
-			}
-		}
-	}
-	out.WriteByte('"')
-}
-
-// lbNumericText writes a JSON number as PostgreSQL's numeric type prints it:
-// exponents expanded, the scale of the input kept (1.50 stays 1.50, 1e2
-// becomes 100, 1.5e-3 becomes 0.0015), and no negative zero.
-func lbNumericText(n string) string {
-	neg := strings.HasPrefix(n, "-")
-	n = strings.TrimPrefix(n, "-")
-	mant, expText, _ := strings.Cut(strings.ToLower(n), "e")
-	exp := 0
-	if expText != "" {
-		sign := 1
-		switch expText[0] {
-		case '-':
-			sign, expText = -1, expText[1:]
-		case '+':
-			expText = expText[1:]
-		}
-		for _, d := range expText {
-			exp = exp*10 + int(d-'0')
-			if exp > 100000 {
-				break // beyond numeric's range either way; keep it bounded
-			}
-		}
-		exp *= sign
-	}
-	intPart, frac, _ := strings.Cut(mant, ".")
-	digits := intPart + frac
-	point := len(intPart) + exp
-	scale := max(0, len(frac)-exp)
-	var whole, fraction string
-	switch {
-	case point <= 0:
-		whole = "0"
-		fraction = strings.Repeat("0", -point) + digits
-	case point >= len(digits):
-		whole = digits + strings.Repeat("0", point-len(digits))
-	default:
-		whole, fraction = digits[:point], digits[point:]
-	}
-	whole = strings.TrimLeft(whole, "0")
-	if whole == "" {
-		whole = "0"
-	}
-	if len(fraction) < scale {
-		fraction += strings.Repeat("0", scale-len(fraction))
-	}
-	fraction = fraction[:scale]
-	out := whole
-	if scale > 0 {
-		out += "." + fraction
-	}
-	if neg && strings.Trim(whole+fraction, "0") != "" {
-		out = "-" + out
-	}
-	return out
 }

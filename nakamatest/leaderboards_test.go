@@ -466,14 +466,14 @@ func TestJSONBText(t *testing.T) {
 		`{"<":"\u003c&"}`: `{"<": "<&"}`,
 		`"\ud83d\ude00"`:  `"😀"`,
 	} {
-		got, err := lbJSONB(in)
+		got, err := pgJSONB(in)
 		if err != nil || got != want {
-			t.Errorf("lbJSONB(%s) = %s, %v; want %s", in, got, err, want)
+			t.Errorf("pgJSONB(%s) = %s, %v; want %s", in, got, err, want)
 		}
 	}
 	for _, in := range []string{`"\u0000"`, `"\ud83d"`, `"\ude00x"`, `{`} {
-		if got, err := lbJSONB(in); err == nil {
-			t.Errorf("lbJSONB(%s) = %s, want an error", in, got)
+		if got, err := pgJSONB(in); err == nil {
+			t.Errorf("pgJSONB(%s) = %s, want an error", in, got)
 		}
 	}
 }

@@ -153,6 +153,8 @@ type Server struct {
 
 	leaderboards leaderboardsState
 
+	realtime realtimeState
+
 	// Routing, fixed once NewServer returns.
 	routes []*route
 	byName map[string]*route

@@ -331,28 +331,12 @@ func (s *Server) writeTournament(b *board, byClient bool, owner, username string
 	if startActive > n || endActive <= n {
 		return nil, errOutsideDuration
 	}
-	operator, err := b.resolveOperator(override)
+	operator, metadata, err := b.writeOptions(override, metadata)
 	if err != nil {
 		return nil, err
 	}
-	if metadata != "" {
-		if metadata, err = lbJSONB(metadata); err != nil {
-			return nil, errStore
-		}
-	}
 	period := b.period(expiry)
 	r := period[owner]
-	update := func(ns, nsub int64) {
-		r.score, r.subscore = ns, nsub
-		r.numScore++
-		if metadata != "" {
-			r.metadata = metadata
-		}
-		if username != "" {
-			r.username = username
-		}
-		r.updateTime = n
-	}
 	switch {
 	case b.joinRequired:
 		if r == nil {
@@ -363,7 +347,7 @@ func (s *Server) writeTournament(b *board, byClient bool, owner, username string
 			if err != nil {
 				return nil, err
 			}
-			update(ns, nsub)
+			r.update(ns, nsub, metadata, username, n)
 		}
 	case r == nil:
 		startScore, startSub, err := insertValues(operator, score, subscore)
@@ -399,7 +383,7 @@ func (s *Server) writeTournament(b *board, byClient bool, owner, username string
 			}
 			b.addSize(1, now)
 		}
-		update(ns, nsub)
+		r.update(ns, nsub, metadata, username, n)
 	}
 	rec := r.api(b.id)
 	rec.Rank = b.rankOf(expiry, owner, n)
@@ -458,11 +442,12 @@ func (s *Server) deleteTournamentRecord(_ context.Context, c *call, req *api.Del
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.leaderboards.boards[req.TournamentId]
-	if b == nil || !b.isTournament() {
-		return nil, newError(NotFound, "Tournament not found.")
-	}
-	if b.authoritative {
-		return nil, newError(PermissionDenied, "Tournament only allows authoritative score deletions.")
+	// The real server's API layer maps only the leaderboard errors to
+	// NotFound and PermissionDenied, but its tournament delete returns the
+	// runtime's tournament errors, so a missing or authoritative tournament
+	// falls through to Internal (seen on a real 3.40 server).
+	if b == nil || !b.isTournament() || b.authoritative {
+		return nil, newError(Internal, "Error deleting score from tournament.")
 	}
 	now := s.clock.now()
 	_, _, expiry := b.deadlines(now)
@@ -521,19 +506,9 @@ func (s *Server) listTournamentRecordsAroundOwner(_ context.Context, _ *call, re
 	if req.TournamentId == "" {
 		return nil, newError(InvalidArgument, "Invalid tournament ID.")
 	}
-	limit := 100
-	if req.Limit != nil {
-		if req.Limit.Value < 1 || req.Limit.Value > 100 {
-			return nil, newError(InvalidArgument, "Invalid limit - limit must be between 1 and 100.")
-		}
-		limit = int(req.Limit.Value)
-	}
-	if req.OwnerId == "" {
-		return nil, newError(InvalidArgument, "Owner ID must be provided for a haystack query.")
-	}
-	owner, ok := parseUUID(req.OwnerId)
-	if !ok {
-		return nil, newError(InvalidArgument, "Invalid owner ID provided.")
+	limit, owner, err := haystackArgs(req.Limit, 100, req.OwnerId)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -541,14 +516,7 @@ func (s *Server) listTournamentRecordsAroundOwner(_ context.Context, _ *call, re
 	if b == nil || !b.isTournament() {
 		return nil, newError(NotFound, "Tournament not found.")
 	}
-	now := s.clock.now()
-	expiry := req.GetExpiry().GetValue()
-	if expiry == 0 {
-		if _, _, expiry = b.deadlines(now); expiry != 0 && expiry <= now.Unix() {
-			return &api.TournamentRecordList{Records: []*api.LeaderboardRecord{}}, nil
-		}
-	}
-	list, err := s.haystack(b, owner, limit, req.Cursor, expiry, now)
+	list, err := s.haystack(b, owner, limit, req.Cursor, req.GetExpiry().GetValue(), s.clock.now())
 	if err != nil {
 		return nil, newError(Internal, "Error querying records from leaderboard.")
 	}
@@ -606,7 +574,7 @@ func (s *Server) CreateTournament(t Tournament) error {
 	if reset != nil && t.EndTime > 0 && t.EndTime <= reset.next(time.Unix(t.StartTime, 0)).Unix() {
 		return fail("tournament end time cannot be before first reset schedule - either increase end time or change/disable reset schedule")
 	}
-	if metadata, err = lbJSONB(metadata); err != nil {
+	if metadata, err = pgJSONB(metadata); err != nil {
 		return fail("metadata: " + err.Error())
 	}
 

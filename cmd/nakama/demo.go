@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gonakama/nakama"
 	"github.com/gonakama/nakama/nakamatest"
@@ -55,7 +56,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := client.Healthcheck(ctx); err != nil {
 		return fmt.Errorf("server not reachable: %w", err)
 	}
-	return play(ctx, client, p)
+	return play(ctx, client, *serverURL, p)
 }
 
 // setUpEmbedded gives nakamatest what a game's server modules would.
@@ -63,6 +64,9 @@ func setUpEmbedded(srv *nakamatest.Server) error {
 	if err := srv.CreateLeaderboard(nakamatest.Leaderboard{ID: demoLeaderboard, SortOrder: "desc", Operator: "best", EnableRanks: true}); err != nil {
 		return err
 	}
+	// A real server runs its matchmaker every 15 seconds; a demo need not
+	// wait that long.
+	srv.SetMatchmakerInterval(200 * time.Millisecond)
 	srv.RegisterRPC(demoRPC, func(_ context.Context, in nakamatest.RPCRequest) (string, error) {
 		return in.Payload, nil
 	})
@@ -75,7 +79,7 @@ func (p *printer) say(who, format string, args ...any) {
 	fmt.Fprintf(p.w, "%-7s %s\n", who, fmt.Sprintf(format, args...))
 }
 
-func play(ctx context.Context, c nakama.Client, p *printer) error {
+func play(ctx context.Context, c nakama.Client, serverURL string, p *printer) error {
 	run := randomSuffix()
 
 	// Accounts.
@@ -175,6 +179,11 @@ func play(ctx context.Context, c nakama.Client, p *printer) error {
 		return err
 	default:
 		p.say("bob", "called RPC %q; it answered %s", demoRPC, res.GetPayload())
+	}
+
+	// Realtime: chat, the matchmaker and match data.
+	if err := playRealtime(ctx, serverURL, p, run, map[string]*nakama.Session{"alice": alice, "bob": bob}); err != nil {
+		return err
 	}
 
 	// Goodbye.

@@ -36,6 +36,12 @@ func TestDemo(t *testing.T) {
 		"best kept: 1200",
 		"#1 bob-",
 		`it answered {"hello":"from bob"}`,
+		"opened a realtime socket",
+		`heard alice-`,
+		"hi bob, fancy a duel?",
+		"was matched with 2 players and joined the match",
+		`received op 1 "e2e4" from alice`,
+		`received op 1 "e7e5" from bob`,
 		"logged out",
 		"after logout: ",
 	} {

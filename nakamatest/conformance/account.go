@@ -153,19 +153,8 @@ func testAuthenticateProvidersUnconfigured(t *testing.T, h *Harness) {
 
 func second[T any](_ T, err error) error { return err }
 
-// server returns the nakamatest server behind the target, skipping the test
-// on a real server.
-func server(t *testing.T, h *Harness) *nakamatest.Server {
-	t.Helper()
-	s, ok := h.Target.Extra.(*nakamatest.Server)
-	if !ok || h.Target.Real {
-		t.Skip("needs nakamatest's direct API (provider tokens, clock control): not available on a real server")
-	}
-	return s
-}
-
 func testAuthenticateProvidersRegistered(t *testing.T, h *Harness) {
-	srv := server(t, h)
+	srv := directServer(t, h, "provider tokens, clock control")
 	ctx := h.Ctx(t)
 	tok := h.Unique("tok")
 	srv.AddGoogleToken(tok, nakamatest.GoogleIdentity{ID: h.Unique("g"), Email: h.Unique("g") + "@example.com", Name: "Gina"})
@@ -362,7 +351,7 @@ func testLinkUnlinkProviders(t *testing.T, h *Harness) {
 	if h.Target.Real {
 		return
 	}
-	srv := server(t, h)
+	srv := directServer(t, h, "provider tokens, clock control")
 	fb := h.Unique("fb")
 	srv.AddFacebookToken(fb, nakamatest.FacebookIdentity{ID: h.Unique("fbid"), Name: "Fay"})
 	Must(t, h.Client.LinkFacebook(ctx, s, fb, nil))

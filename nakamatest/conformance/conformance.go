@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
 	"sync"
@@ -111,7 +112,12 @@ func Run(t *testing.T, target Target) {
 	if target.HTTPKey == "" {
 		target.HTTPKey = "defaulthttpkey"
 	}
-	rest, err := nakama.NewRESTAdapter(target.URL, target.ServerKey, nil)
+	// A transport of its own, so the idle connections the run leaves can be
+	// closed when it ends: a real server keeps them open, and no goroutine
+	// may outlive the suite.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	rest, err := nakama.NewRESTAdapter(target.URL, target.ServerKey, &nakama.RESTOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}

@@ -1,5 +1,7 @@
 package conformance
 
+import "encoding/json"
+
 // The suite's server-side setup functions, called as server-to-server RPCs
 // with the http key. The Lua module testdata/modules/conformance.lua
 // implements them on a real server, and Install on nakamatest; the payloads
@@ -56,4 +58,15 @@ type Notification struct {
 	Code       int            `json:"code"`
 	SenderID   string         `json:"sender_id"`
 	Persistent bool           `json:"persistent"`
+}
+
+// fixtureContent is the content of a FixtureSendNotification or
+// FixtureSendChannelMessage payload as the JSON object the fixture hands
+// the server: {} when the payload has none.
+func fixtureContent(m map[string]any) (string, error) {
+	if m == nil {
+		m = map[string]any{}
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
 }

@@ -29,17 +29,6 @@ func init() {
 	)
 }
 
-// frServer returns the nakamatest server behind the target, skipping
-// the test on a real server.
-func frServer(t *testing.T, h *Harness) *nakamatest.Server {
-	t.Helper()
-	s, ok := h.Target.Extra.(*nakamatest.Server)
-	if !ok || h.Target.Real {
-		t.Skip("needs nakamatest's direct API (provider tokens and friend lists): not available on a real server")
-	}
-	return s
-}
-
 // frList lists every friend of s (in pages of limit, 0 for the
 // server's default) and returns them by user id, checking that paging ends.
 func frList(t *testing.T, h *Harness, s *nakama.Session, opts nakama.ListFriendsOptions) []*api.Friend {
@@ -446,7 +435,7 @@ func frSteamID() uint64 {
 }
 
 func testFriendsImportRegistered(t *testing.T, h *Harness) {
-	srv := frServer(t, h)
+	srv := directServer(t, h, "provider tokens and friend lists")
 	ctx := h.Ctx(t)
 
 	// Three players who signed in with Facebook, and me.

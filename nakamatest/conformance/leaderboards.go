@@ -368,47 +368,49 @@ func testLeaderboardResetSchedule(t *testing.T, h *Harness) {
 	}
 }
 
+// expectError asserts that err carries code and msg; what names the call.
+func expectError(t *testing.T, what string, err error, code nakama.Code, msg string) {
+	t.Helper()
+	if e := Code(t, err, code); e.Message != msg {
+		t.Errorf("%s: message %q, want %q", what, e.Message, msg)
+	}
+}
+
 func testLeaderboardErrors(t *testing.T, h *Harness) {
 	ctx := h.Ctx(t)
 	p := h.NewUser(t)
 	open := newLeaderboard(t, h, Leaderboard{})
 	auth := newLeaderboard(t, h, Leaderboard{Authoritative: true})
 	missing := h.Unique("missing")
-	expect := func(what string, err error, code nakama.Code, msg string) {
-		t.Helper()
-		if e := Code(t, err, code); e.Message != msg {
-			t.Errorf("%s: message %q, want %q", what, e.Message, msg)
-		}
-	}
 	_, err := h.Client.WriteLeaderboardRecord(ctx, p, missing, 1, nil)
-	expect("write to a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
+	expectError(t, "write to a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
 	_, err = h.Client.WriteLeaderboardRecord(ctx, p, auth, 1, nil)
-	expect("write to an authoritative leaderboard", err, nakama.PermissionDenied, "Leaderboard only allows authoritative score submissions.")
+	expectError(t, "write to an authoritative leaderboard", err, nakama.PermissionDenied, "Leaderboard only allows authoritative score submissions.")
 	_, err = h.Client.WriteLeaderboardRecord(ctx, p, open, 1, &nakama.WriteRecordOptions{Metadata: "[1]"})
-	expect("metadata not an object", err, nakama.InvalidArgument, "Metadata value must be JSON, if provided.")
+	expectError(t, "metadata not an object", err, nakama.InvalidArgument, "Metadata value must be JSON, if provided.")
 	_, err = h.Client.WriteLeaderboardRecord(ctx, p, open, -1, nil)
-	expect("negative score", err, nakama.Internal, "Error writing score to leaderboard.")
+	expectError(t, "negative score", err, nakama.Internal, "Error writing score to leaderboard.")
 
 	err = h.Client.DeleteLeaderboardRecord(ctx, p, missing)
-	expect("delete from a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
+	expectError(t, "delete from a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
 	err = h.Client.DeleteLeaderboardRecord(ctx, p, auth)
-	expect("delete from an authoritative leaderboard", err, nakama.PermissionDenied, "Leaderboard only allows authoritative score deletions.")
+	expectError(t, "delete from an authoritative leaderboard", err, nakama.PermissionDenied, "Leaderboard only allows authoritative score deletions.")
 
 	_, err = h.Client.ListLeaderboardRecords(ctx, p, missing, nil)
-	expect("list a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
+	expectError(t, "list a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
 	_, err = h.Client.ListLeaderboardRecords(ctx, p, open, &nakama.ListRecordsOptions{ListOptions: nakama.ListOptions{Limit: 1001}})
-	expect("limit 1001", err, nakama.InvalidArgument, "Invalid limit - limit must be between 1 and 1000.")
+	expectError(t, "limit 1001", err, nakama.InvalidArgument, "Invalid limit - limit must be between 1 and 1000.")
 	_, err = h.Client.ListLeaderboardRecords(ctx, p, open, &nakama.ListRecordsOptions{OwnerIDs: []string{"not-a-uuid"}})
-	expect("bad owner id", err, nakama.InvalidArgument, "One or more owner IDs are invalid.")
+	expectError(t, "bad owner id", err, nakama.InvalidArgument, "One or more owner IDs are invalid.")
 	_, err = h.Client.ListLeaderboardRecords(ctx, p, open, &nakama.ListRecordsOptions{ListOptions: nakama.ListOptions{Cursor: "garbage"}})
-	expect("bad cursor", err, nakama.InvalidArgument, "Cursor is invalid or expired.")
+	expectError(t, "bad cursor", err, nakama.InvalidArgument, "Cursor is invalid or expired.")
 
 	_, err = h.Client.ListLeaderboardRecordsAroundOwner(ctx, p, missing, p.UserID(), nil)
-	expect("around in a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
+	expectError(t, "around in a missing leaderboard", err, nakama.NotFound, "Leaderboard not found.")
 	_, err = h.Client.ListLeaderboardRecordsAroundOwner(ctx, p, open, p.UserID(), &nakama.ListRecordsAroundOwnerOptions{ListOptions: nakama.ListOptions{Limit: 101}})
-	expect("around limit 101", err, nakama.InvalidArgument, "Invalid limit - limit must be between 1 and 100.")
+	expectError(t, "around limit 101", err, nakama.InvalidArgument, "Invalid limit - limit must be between 1 and 100.")
 	_, err = h.Client.ListLeaderboardRecordsAroundOwner(ctx, p, open, "not-a-uuid", nil)
-	expect("around a bad owner id", err, nakama.InvalidArgument, "Invalid owner ID provided.")
+	expectError(t, "around a bad owner id", err, nakama.InvalidArgument, "Invalid owner ID provided.")
 	_, err = h.Client.ListLeaderboardRecordsAroundOwner(ctx, p, open, p.UserID(), &nakama.ListRecordsAroundOwnerOptions{ListOptions: nakama.ListOptions{Cursor: "garbage"}})
-	expect("around with a bad cursor", err, nakama.Internal, "Error querying records from leaderboard.")
+	expectError(t, "around with a bad cursor", err, nakama.Internal, "Error querying records from leaderboard.")
 }

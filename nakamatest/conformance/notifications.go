@@ -17,14 +17,11 @@ func init() {
 			if err := json.Unmarshal([]byte(in.Payload), &n); err != nil {
 				return "", err
 			}
-			if n.Content == nil {
-				n.Content = map[string]any{}
-			}
-			content, err := json.Marshal(n.Content)
+			content, err := fixtureContent(n.Content)
 			if err != nil {
 				return "", err
 			}
-			err = s.SendNotification(nakamatest.Notification{UserID: n.UserID, Subject: n.Subject, Content: string(content),
+			err = s.SendNotification(nakamatest.Notification{UserID: n.UserID, Subject: n.Subject, Content: content,
 				Code: n.Code, SenderID: n.SenderID, Persistent: n.Persistent})
 			if err != nil {
 				return "", err

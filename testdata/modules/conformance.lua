@@ -59,3 +59,19 @@ local function send_channel_message(_, payload)
   return nk.json_encode({ message_id = ack.messageId })
 end
 nk.register_rpc(send_channel_message, "conformance_send_channel_message")
+
+-- Authoritative matches: conformance_match.lua is the handler; its payloads
+-- are MatchCreate and MatchCreated in nakamatest/conformance/realtime.go.
+local function create_match(_, payload)
+  local p = nk.json_decode(payload)
+  local id = nk.match_create("conformance_match", { label = p.label or "" })
+  return nk.json_encode({ match_id = id })
+end
+nk.register_rpc(create_match, "conformance_create_match")
+
+local function stop_match(_, payload)
+  local p = nk.json_decode(payload)
+  nk.match_signal(p.match_id, "stop")
+  return "{}"
+end
+nk.register_rpc(stop_match, "conformance_stop_match")
