@@ -125,9 +125,10 @@ func CodeOf(err error) Code {
 }
 
 // Timeout reports whether err is a timeout: a context deadline, a transport
-// timeout, or the server's DeadlineExceeded.
+// timeout, the server's DeadlineExceeded, or a socket whose heartbeat went
+// unanswered.
 func Timeout(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrDeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrDeadlineExceeded) || errors.Is(err, ErrHeartbeatTimeout) {
 		return true
 	}
 	var ne net.Error

@@ -118,6 +118,7 @@ type Socket interface {
 	OnPartyLeader(func(*rtapi.PartyLeader))
 	OnPartyPresence(func(*rtapi.PartyPresenceEvent))
 	OnPartyMatchmakerTicket(func(*rtapi.PartyMatchmakerTicket))
+	OnPartyUpdate(func(*rtapi.PartyUpdate))
 }
 
 // Defaults of SocketOptions and KeepaliveConfig.

@@ -38,7 +38,8 @@ func isSockEvent(m any) bool {
 		*rtapi.Envelope_StreamPresenceEvent, *rtapi.Envelope_Party,
 		*rtapi.Envelope_PartyClose, *rtapi.Envelope_PartyData,
 		*rtapi.Envelope_PartyJoinRequest, *rtapi.Envelope_PartyLeader,
-		*rtapi.Envelope_PartyPresenceEvent, *rtapi.Envelope_PartyMatchmakerTicket:
+		*rtapi.Envelope_PartyPresenceEvent, *rtapi.Envelope_PartyMatchmakerTicket,
+		*rtapi.Envelope_PartyUpdate:
 		return true
 	}
 	return false
@@ -225,6 +226,8 @@ func (s *WebSocket) dispatch(ev sockEvent) {
 		sockRunHandler(&h.partyPresence, m.PartyPresenceEvent)
 	case *rtapi.Envelope_PartyMatchmakerTicket:
 		sockRunHandler(&h.partyMatchmakerTicket, m.PartyMatchmakerTicket)
+	case *rtapi.Envelope_PartyUpdate:
+		sockRunHandler(&h.partyUpdate, m.PartyUpdate)
 	}
 }
 
@@ -265,6 +268,7 @@ type sockHandlers struct {
 	partyLeader           atomic.Pointer[func(*rtapi.PartyLeader)]
 	partyPresence         atomic.Pointer[func(*rtapi.PartyPresenceEvent)]
 	partyMatchmakerTicket atomic.Pointer[func(*rtapi.PartyMatchmakerTicket)]
+	partyUpdate           atomic.Pointer[func(*rtapi.PartyUpdate)]
 }
 
 // OnConnect sets the handler run first for each connection Connect opens.
@@ -348,3 +352,7 @@ func (s *WebSocket) OnPartyPresence(f func(*rtapi.PartyPresenceEvent)) { s.h.par
 func (s *WebSocket) OnPartyMatchmakerTicket(f func(*rtapi.PartyMatchmakerTicket)) {
 	s.h.partyMatchmakerTicket.Store(&f)
 }
+
+// OnPartyUpdate sets the handler of the update the server sends a party's
+// members when its leader changes its label, openness or visibility.
+func (s *WebSocket) OnPartyUpdate(f func(*rtapi.PartyUpdate)) { s.h.partyUpdate.Store(&f) }

@@ -318,6 +318,7 @@ func TestWebSocketEventOrder(t *testing.T) {
 		s.OnPartyLeader(func(m *rtapi.PartyLeader) { rec("leader %s", m.Presence.UserId) })
 		s.OnPartyPresence(func(m *rtapi.PartyPresenceEvent) { rec("partypres %s", m.PartyId) })
 		s.OnPartyMatchmakerTicket(func(m *rtapi.PartyMatchmakerTicket) { rec("partyticket %s", m.Ticket) })
+		s.OnPartyUpdate(func(m *rtapi.PartyUpdate) { rec("partyupdate %s", m.Label) })
 		s.OnError(func(err error) { rec("error %v", CodeOf(err)) })
 
 		push := []*rtapi.Envelope{
@@ -337,6 +338,7 @@ func TestWebSocketEventOrder(t *testing.T) {
 			{Message: &rtapi.Envelope_PartyLeader{PartyLeader: &rtapi.PartyLeader{Presence: &rtapi.UserPresence{UserId: "boss"}}}},
 			{Message: &rtapi.Envelope_PartyPresenceEvent{PartyPresenceEvent: &rtapi.PartyPresenceEvent{PartyId: "p"}}},
 			{Message: &rtapi.Envelope_PartyMatchmakerTicket{PartyMatchmakerTicket: &rtapi.PartyMatchmakerTicket{Ticket: "pt"}}},
+			{Message: &rtapi.Envelope_PartyUpdate{PartyUpdate: &rtapi.PartyUpdate{PartyId: "p", Label: "lbl"}}},
 			{Message: &rtapi.Envelope_Error{Error: &rtapi.Error{Code: int32(rtapi.Error_BAD_INPUT), Message: "Invalid match ID"}}},
 			{Message: &rtapi.Envelope_PartyClose{PartyClose: &rtapi.PartyClose{PartyId: "p"}}},
 			sockMatchData(3),
@@ -346,7 +348,7 @@ func TestWebSocketEventOrder(t *testing.T) {
 		}
 		want := []string{"connect", "chat hello", "data 1", "chatpres c", "matchpres m", "data 2", "matched t", "note n1", "note n2",
 			"status 1", "stream sd", "streampres 4", "party p", "partydata 9", "joinreq p", "leader boss", "partypres p",
-			"partyticket pt", "error InvalidArgument", "partyclose p", "data 3"}
+			"partyticket pt", "partyupdate lbl", "error InvalidArgument", "partyclose p", "data 3"}
 		sockTickUntil(t, s, func() bool { return len(got) >= len(want) })
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("events\n got %v\nwant %v", got, want)

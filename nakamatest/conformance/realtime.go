@@ -189,6 +189,7 @@ func (h *Harness) socket(t *testing.T, s *nakama.Session, f nakama.SocketFormat,
 	ws.OnPartyLeader(func(m *rtapi.PartyLeader) { push(m) })
 	ws.OnPartyPresence(func(m *rtapi.PartyPresenceEvent) { push(m) })
 	ws.OnPartyMatchmakerTicket(func(m *rtapi.PartyMatchmakerTicket) { push(m) })
+	ws.OnPartyUpdate(func(m *rtapi.PartyUpdate) { push(m) })
 	ws.OnError(func(err error) { push(err) })
 	ws.OnDisconnect(func(err error) { push(rtDisconnected{err}) })
 	Must(t, ws.Connect(h.Ctx(t), s, opts))
@@ -920,6 +921,8 @@ func rtParty(t *testing.T, h *Harness) {
 		err = b.UpdateParty(h.Ctx(t), p.PartyId, label, true, &nakama.UpdatePartyOptions{Hidden: true})
 		rtErr(t, err, rtapi.Error_BAD_INPUT, "Error updating party: party is hidden and label is not empty, invalid operation")
 		Must(t, b.UpdateParty(h.Ctx(t), p.PartyId, label, true, nil))
+		// Members hear of the change.
+		await(a, func(u *rtapi.PartyUpdate) bool { return u.PartyId == p.PartyId && u.Open && u.Label == label })
 		eventually(t, "party open in listing", func() bool {
 			l, err := h.Client.ListParties(h.Ctx(t), sa, &nakama.ListPartiesOptions{Query: "+label.run:" + run, Open: boolPtr(true)})
 			return err == nil && len(l.Parties) == 1
