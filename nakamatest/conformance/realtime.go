@@ -194,6 +194,9 @@ func (h *Harness) socket(t *testing.T, s *nakama.Session, f nakama.SocketFormat,
 	ws.OnDisconnect(func(err error) { push(rtDisconnected{err}) })
 	Must(t, ws.Connect(h.Ctx(t), s, opts))
 	t.Cleanup(func() { _ = ws.Close() })
+	// A real server subscribes a socket to its streams just after the
+	// upgrade; the answer to a ping proves it has, so no event is missed.
+	Must(t, ws.Ping(h.Ctx(t)))
 	return c
 }
 
@@ -301,6 +304,10 @@ func rtConnect(t *testing.T, h *Harness) {
 		var got []*api.Notification
 		ws.OnNotification(func(n *api.Notification) { got = append(got, n) })
 		Must(t, ws.Connect(h.Ctx(t), s, nil))
+		// A real server registers a socket for notifications only after the
+		// upgrade; an answered request proves that is done, so a live
+		// notification sent now cannot be lost.
+		Must(t, ws.Ping(h.Ctx(t)))
 		defer ws.Close()
 		subject := h.Unique("tick")
 		h.Fixture(t, FixtureSendNotification, Notification{UserID: s.UserID(), Subject: subject,
