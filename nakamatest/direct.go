@@ -192,11 +192,16 @@ func (s *Server) mustUser(userID string) (*user, error) {
 }
 
 // DisableUser bans the user as the console does: the account can no longer
-// authenticate or refresh (PermissionDenied "User account banned."), and
-// every token issued before now stops working.
+// authenticate or refresh (PermissionDenied "User account banned."), every
+// token issued before now stops working, and each of the user's sockets
+// gets a "banned" notification (code -8, not stored) as its last message
+// before it is closed with the reason "server-side session disconnect".
+// As on the server, those sockets' presences are gone when it returns; it
+// does not wait for the connections to end, so a function the user's own
+// socket calls may ban the user.
 func (s *Server) DisableUser(userID string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.rtUnlock()
 	u, err := s.mustUser(userID)
 	if err != nil {
 		return err
@@ -204,6 +209,7 @@ func (s *Server) DisableUser(userID string) error {
 	now := s.clock.now()
 	u.disableTime = now
 	s.st.ban(u.id, now.Unix())
+	s.rtBanLocked(u.id)
 	return nil
 }
 

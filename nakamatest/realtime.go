@@ -20,6 +20,7 @@ import (
 	"github.com/heroiclabs/nakama-common/runtime"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -174,6 +175,7 @@ type rtSession struct {
 	closeReason string
 	closeFlush  bool
 	closeAbrupt bool
+	closeFinal  [][]byte // frames written just before the close frame
 
 	writerDone chan struct{}
 	done       chan struct{} // closed once the session is cleaned up
@@ -182,14 +184,24 @@ type rtSession struct {
 // initClose starts closing the session, once: the writer sends what it must
 // and then a close frame with reason (none when reason is ""), or drops the
 // connection at once when abrupt. flush writes what is already queued
-// first. It never blocks, so it may run with s.mu held.
-func (sess *rtSession) initClose(reason string, flush, abrupt bool) {
+// first; final messages go out last, before the close frame, as the
+// server's session close writes them. It never blocks, so it may run with
+// s.mu held.
+func (sess *rtSession) initClose(reason string, flush, abrupt bool, final ...*rtapi.Envelope) {
 	sess.closeMu.Lock()
 	defer sess.closeMu.Unlock()
 	if sess.closing.Load() {
 		return
 	}
 	sess.closeReason, sess.closeFlush, sess.closeAbrupt = reason, flush, abrupt
+	for _, env := range final {
+		b, err := rtEncode(env, sess.json)
+		if err != nil {
+			sess.s.log.Warn("nakamatest: encode realtime message", "error", err)
+			continue
+		}
+		sess.closeFinal = append(sess.closeFinal, b)
+	}
 	sess.closing.Store(true)
 	sess.cancel()
 	close(sess.stop)
@@ -486,7 +498,7 @@ func (sess *rtSession) writeLoop() {
 
 func (sess *rtSession) finishClose(write func([]byte) error) {
 	sess.closeMu.Lock()
-	reason, flush, abrupt := sess.closeReason, sess.closeFlush, sess.closeAbrupt
+	reason, flush, abrupt, final := sess.closeReason, sess.closeFlush, sess.closeAbrupt, sess.closeFinal
 	sess.closeMu.Unlock()
 	if abrupt {
 		_ = sess.conn.CloseNow()
@@ -503,6 +515,11 @@ func (sess *rtSession) finishClose(write func([]byte) error) {
 			default:
 				break drain
 			}
+		}
+	}
+	for _, b := range final {
+		if write(b) != nil {
+			break
 		}
 	}
 	if reason == "" {
@@ -1059,6 +1076,28 @@ func (s *Server) DisconnectSession(sessionID string) bool {
 	}
 	<-sess.done
 	return true
+}
+
+// notificationCodeUserBanned is the code of the notification the server
+// sends a banned user's sockets as it closes them.
+const notificationCodeUserBanned int32 = -8
+
+// rtBanLocked closes every socket of a user being banned, as the server's
+// ban does: each session on the user's notification stream is sent, as
+// its last message, a notification "banned" (code -8, not stored) and
+// then a close frame with the reason "server-side session disconnect".
+// Like the server's session close, it releases what each session held at
+// once (its presences leave as disconnects), without waiting for the
+// session's reader, which may be the caller; the cleanup that ends the
+// connection then finds nothing left. s.mu is held.
+func (s *Server) rtBanLocked(userID string) {
+	for _, p := range slices.Clone(s.realtime.byStream[userStream(streamModeNotifications, userID)]) {
+		n := &api.Notification{Id: s.rand.uuid(), Subject: "banned", Content: "{}", Code: notificationCodeUserBanned,
+			CreateTime: &timestamppb.Timestamp{Seconds: s.clock.now().Unix()}}
+		p.sess.initClose("server-side session disconnect", false, false, &rtapi.Envelope{
+			Message: &rtapi.Envelope_Notifications{Notifications: &rtapi.Notifications{Notifications: []*api.Notification{n}}}})
+		s.rtCleanupLocked(p.sess)
+	}
 }
 
 // DisconnectUser closes every socket of a user, as DisconnectSession

@@ -310,7 +310,15 @@ func TestAuthoritativeMatch(t *testing.T) {
 		waitFor[*rtapi.MatchPresenceEvent](a, func(ev *rtapi.MatchPresenceEvent) bool {
 			return len(ev.Joins) == 1 && ev.Joins[0].Username == "bob"
 		})
-		// Joining again answers at once, without a new attempt.
+		// The presence event comes from the tracker, not from the match: as
+		// on the server, the match counts bob only when its queued join runs
+		// (just before MatchJoin), which may be after the event. MatchJoin's
+		// broadcast, to alice and now to bob, says it has.
+		for _, s := range []*sock{a, b} {
+			waitFor[*rtapi.MatchData](s, func(d *rtapi.MatchData) bool { return d.OpCode == 100 && string(d.Data) == "2" })
+		}
+		// Joining again answers at once, without a new attempt, with the
+		// presences the match counts.
 		again, err := a.JoinMatch(rtCtx(t), id, nil)
 		if err != nil || again.Size != 2 {
 			t.Fatalf("rejoin %v %v", again, err)

@@ -1,7 +1,6 @@
 package nakamatest_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -96,10 +95,11 @@ func TestPartyLifecycle(t *testing.T) {
 		if err := b.UpdateParty(rtCtx(t), p.PartyId, `{"game":"go"}`, true, nil); err != nil {
 			t.Fatal(err)
 		}
-		// Members are sent a PartyUpdate, which this client does not know
-		// as an event.
-		if err := waitFor[error](a, nil); !errors.Is(err, nakama.ErrBadResponse) || !strings.Contains(err.Error(), "PartyUpdate") {
-			t.Fatalf("update event: %v", err)
+		// Members are sent a PartyUpdate.
+		for _, s := range []*sock{a, b} {
+			if u := waitFor[*rtapi.PartyUpdate](s, nil); u.PartyId != p.PartyId || !u.Open || u.Hidden || u.Label != `{"game":"go"}` {
+				t.Fatalf("update event: %v", u)
+			}
 		}
 		list, _ = e.client.ListParties(rtCtx(t), alice, &nakama.ListPartiesOptions{Query: "+label.game:go"})
 		if len(list.GetParties()) != 1 || !list.Parties[0].Open {

@@ -97,6 +97,7 @@ func (e *rtEnv) connect(s *nakama.Session, f nakama.SocketFormat, opts *nakama.C
 	ws.OnPartyLeader(func(m *rtapi.PartyLeader) { push(m) })
 	ws.OnPartyPresence(func(m *rtapi.PartyPresenceEvent) { push(m) })
 	ws.OnPartyMatchmakerTicket(func(m *rtapi.PartyMatchmakerTicket) { push(m) })
+	ws.OnPartyUpdate(func(m *rtapi.PartyUpdate) { push(m) })
 	ws.OnError(func(err error) { push(err) })
 	ws.OnDisconnect(func(err error) { push(disconnected{err}) })
 	if err := ws.Connect(rtCtx(e.t), s, opts); err != nil {
@@ -372,6 +373,149 @@ func TestSocketClose(t *testing.T) {
 	}
 	e.srv.Close()
 	waitFor[disconnected](c, nil)
+}
+
+// TestSocketRestart checks that Restart, a server bounce, ends every socket
+// as a process exit would (no close frame), cleans up what they held, and
+// leaves a server that takes the same tokens.
+func TestSocketRestart(t *testing.T) {
+	e := newRTEnv(t)
+	alice, bob := e.user("alice"), e.user("bob")
+	a := e.connect(alice, nakama.SocketJSON, nil)
+	b := e.connect(bob, nakama.SocketProtobuf, nil)
+	for _, s := range []*sock{a, b} {
+		if _, err := s.JoinChat(rtCtx(t), "lobby", rtapi.ChannelJoin_ROOM, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := e.srv.Addr()
+	if err := e.srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.Addr() != addr {
+		t.Fatalf("address changed from %s to %s", addr, e.srv.Addr())
+	}
+	// Restart returns once the sockets are cleaned up.
+	if got := e.srv.Sessions(); len(got) != 0 {
+		t.Fatalf("sessions after Restart: %+v", got)
+	}
+	for _, s := range []*sock{a, b} {
+		if d := waitFor[disconnected](s, nil); nakama.CloseStatus(d.err) != 1006 {
+			t.Fatalf("disconnect %v", d.err)
+		}
+	}
+	// The server still serves, and the tokens survive; nothing of the old
+	// sockets is left in the room.
+	a2 := e.connect(alice, nakama.SocketProtobuf, nil)
+	ch, err := a2.JoinChat(rtCtx(t), "lobby", rtapi.ChannelJoin_ROOM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Presences) != 0 {
+		t.Fatalf("stale presences %v", ch.Presences)
+	}
+	b2 := e.connect(bob, nakama.SocketJSON, nil)
+	if _, err := b2.JoinChat(rtCtx(t), "lobby", rtapi.ChannelJoin_ROOM, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor[*rtapi.ChannelPresenceEvent](a2, func(ev *rtapi.ChannelPresenceEvent) bool {
+		return len(ev.Joins) == 1 && ev.Joins[0].UserId == bob.UserID()
+	})
+	if n := len(e.srv.Sessions()); n != 2 {
+		t.Fatalf("%d sessions after reconnecting", n)
+	}
+}
+
+// TestSocketBan checks that DisableUser does to a connected user what the
+// server's ban does: every socket of the user gets a "banned" notification
+// (code -8, not stored) and is then closed with the server's reason, its
+// presences leave as disconnects, and its token no longer connects.
+func TestSocketBan(t *testing.T) {
+	e := newRTEnv(t)
+	alice, bob := e.user("alice"), e.user("bob")
+	a1 := e.connect(alice, nakama.SocketJSON, nil)
+	a2 := e.connect(alice, nakama.SocketProtobuf, nil)
+	b := e.connect(bob, nakama.SocketJSON, nil)
+	for _, s := range []*sock{a1, a2, b} {
+		if _, err := s.JoinChat(rtCtx(t), "lobby", rtapi.ChannelJoin_ROOM, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The ban comes a second or more after alice's token was issued, which
+	// a ban in the same second would spare, as on the server.
+	now := e.srv.Now().Add(2 * time.Second).Truncate(time.Second)
+	e.srv.SetTime(now)
+	if err := e.srv.DisableUser(alice.UserID()); err != nil {
+		t.Fatal(err)
+	}
+	// DisableUser returns once alice's sockets are cleaned up.
+	if got := e.srv.Sessions(); len(got) != 1 || got[0].UserID != bob.UserID() {
+		t.Fatalf("sessions after the ban: %+v", got)
+	}
+	ids := map[string]bool{}
+	for _, s := range []*sock{a1, a2} {
+		n := waitFor[*api.Notification](s, nil)
+		if n.Code != -8 || n.Subject != "banned" || n.Content != "{}" || n.SenderId != "" || n.Persistent ||
+			n.Id == "" || n.CreateTime.GetSeconds() != now.Unix() {
+			t.Fatalf("ban notification %v", n)
+		}
+		ids[n.Id] = true
+		d := waitFor[disconnected](s, nil)
+		if nakama.CloseStatus(d.err) != 1000 || !strings.Contains(d.err.Error(), "server-side session disconnect") {
+			t.Fatalf("disconnect %v", d.err)
+		}
+	}
+	if len(ids) != 2 {
+		t.Errorf("notification ids %v, want one per socket", ids)
+	}
+	// The notification is not stored.
+	if ns := e.srv.Notifications(alice.UserID()); len(ns) != 0 {
+		t.Errorf("stored %v", ns)
+	}
+	// Bob sees alice's sockets leave, and keeps his own.
+	left := 0
+	for left < 2 {
+		ev := waitFor[*rtapi.ChannelPresenceEvent](b, func(ev *rtapi.ChannelPresenceEvent) bool { return len(ev.Leaves) > 0 })
+		for _, p := range ev.Leaves {
+			if p.UserId != alice.UserID() {
+				t.Fatalf("leave %v", ev)
+			}
+			left++
+		}
+	}
+	if err := b.Ping(rtCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Alice's token no longer opens a socket.
+	ws, err := nakama.NewWebSocket(e.srv.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Connect(rtCtx(t), alice, nil); err == nil {
+		_ = ws.Close()
+		t.Fatal("banned user connected")
+	}
+
+	// A function the socket calls may ban its own caller, as a runtime
+	// module's UsersBanId may: the caller gets the notification and the
+	// close, and the call no answer.
+	e.srv.RegisterRPC("ban_me", func(_ context.Context, in nakamatest.RPCRequest) (string, error) {
+		return "", e.srv.DisableUser(in.UserID)
+	})
+	carol := e.user("carol")
+	c := e.connect(carol, nakama.SocketProtobuf, nil)
+	if _, err := c.RpcFunc(rtCtx(t), "ban_me", ""); !errors.Is(err, nakama.ErrSocketClosed) {
+		t.Fatalf("self-ban answered %v", err)
+	}
+	if n := waitFor[*api.Notification](c, nil); n.Code != -8 {
+		t.Fatalf("self-ban notification %v", n)
+	}
+	if d := waitFor[disconnected](c, nil); nakama.CloseStatus(d.err) != 1000 {
+		t.Fatalf("self-ban disconnect %v", d.err)
+	}
+	if got := e.srv.Sessions(); len(got) != 1 || got[0].UserID != bob.UserID() {
+		t.Fatalf("sessions after the self-ban: %+v", got)
+	}
 }
 
 // TestSocketDisconnect checks the ways the server ends a session: the

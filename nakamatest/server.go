@@ -239,9 +239,11 @@ func (s *Server) Start() error {
 
 // Restart closes every connection and the listener, as a server bounce
 // would, then listens again on the same address; it also reopens a server
-// that Close stopped. The state (users, tokens, time) survives, so clients
-// can test reconnection. It fails if the server was never started or the
-// port was taken meanwhile.
+// that Close stopped. Realtime sockets are dropped without a close frame,
+// as when the server's process exits, and what they held (presences,
+// matchmaker tickets) goes with them before Restart returns. The state
+// (users, tokens, time) survives, so clients can test reconnection. It
+// fails if the server was never started or the port was taken meanwhile.
 func (s *Server) Restart() error {
 	s.life.Lock()
 	defer s.life.Unlock()
@@ -250,6 +252,10 @@ func (s *Server) Restart() error {
 	}
 	s.closed = false
 	s.stop()
+	// Shutdown neither closes nor waits for hijacked connections, the
+	// sockets; with the listener closed and every upgrade done, they are
+	// all registered and can be dropped for good.
+	s.dropConnections()
 	return s.listen(s.addr)
 }
 
@@ -349,6 +355,12 @@ func (s *Server) CloseClientConnections() {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	s.dropConnections()
+}
+
+// dropConnections runs the areas' hooks that drop the connections they
+// own, the realtime sockets, and returns once they are gone.
+func (s *Server) dropConnections() {
 	for _, fn := range s.onDropConnections {
 		fn()
 	}
