@@ -169,10 +169,19 @@ func (s *Server) rtChannelJoin(sess *rtSession, env *rtapi.Envelope) {
 	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_Channel{Channel: ch}})
 }
 
-func (s *Server) rtChannelLeave(sess *rtSession, env *rtapi.Envelope) {
-	stream, ok := parseChannelID(env.GetChannelLeave().ChannelId)
+// rtChannelStream parses a channel id, answering the request's error
+// itself when it is malformed.
+func rtChannelStream(sess *rtSession, cid, channelID string) (rtStream, bool) {
+	stream, ok := parseChannelID(channelID)
 	if !ok {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid channel identifier")
+		sess.sendError(cid, rtapi.Error_BAD_INPUT, "Invalid channel identifier")
+	}
+	return stream, ok
+}
+
+func (s *Server) rtChannelLeave(sess *rtSession, env *rtapi.Envelope) {
+	stream, ok := rtChannelStream(sess, env.Cid, env.GetChannelLeave().ChannelId)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -210,15 +219,17 @@ func rtChatMessage(stream rtStream, channelID, messageID string, code int32, ses
 	return msg, ack
 }
 
-func (s *Server) rtBroadcastChatLocked(stream rtStream, msg *api.ChannelMessage) {
+// rtDeliverChatLocked sends a message to the channel (the sender included)
+// and then its receipt to the sender, in that order.
+func (s *Server) rtDeliverChatLocked(sess *rtSession, cid string, stream rtStream, msg *api.ChannelMessage, ack *rtapi.ChannelMessageAck) {
 	s.rtSendToStreamLocked(stream, &rtapi.Envelope{Message: &rtapi.Envelope_ChannelMessage{ChannelMessage: msg}})
+	sess.send(&rtapi.Envelope{Cid: cid, Message: &rtapi.Envelope_ChannelMessageAck{ChannelMessageAck: ack}})
 }
 
 func (s *Server) rtChannelMessageSend(sess *rtSession, env *rtapi.Envelope) {
 	in := env.GetChannelMessageSend()
-	stream, ok := parseChannelID(in.ChannelId)
+	stream, ok := rtChannelStream(sess, env.Cid, in.ChannelId)
 	if !ok {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid channel identifier")
 		return
 	}
 	if !validContentObject(in.Content) {
@@ -245,10 +256,7 @@ func (s *Server) rtChannelMessageSend(sess *rtSession, env *rtapi.Envelope) {
 		// precision.
 		row.createTime, row.updateTime = dbMicros(now), dbMicros(now)
 	}
-	// The message reaches the channel (the sender included) before the
-	// sender gets the receipt.
-	s.rtBroadcastChatLocked(stream, msg)
-	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_ChannelMessageAck{ChannelMessageAck: ack}})
+	s.rtDeliverChatLocked(sess, env.Cid, stream, msg, ack)
 }
 
 func (s *Server) rtChannelMessageUpdate(sess *rtSession, env *rtapi.Envelope) {
@@ -258,9 +266,8 @@ func (s *Server) rtChannelMessageUpdate(sess *rtSession, env *rtapi.Envelope) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid message identifier")
 		return
 	}
-	stream, ok := parseChannelID(in.ChannelId)
+	stream, ok := rtChannelStream(sess, env.Cid, in.ChannelId)
 	if !ok {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid channel identifier")
 		return
 	}
 	if !validContentObject(in.Content) {
@@ -288,10 +295,7 @@ func (s *Server) rtChannelMessageUpdate(sess *rtSession, env *rtapi.Envelope) {
 		createTime = timestamppb.New(row.createTime)
 	}
 	msg, ack := rtChatMessage(stream, in.ChannelId, in.MessageId, channelMessageChatUpdate, sess, in.Content, createTime, updateTime, p.meta.persistence)
-	// The message reaches the channel (the sender included) before the
-	// sender gets the receipt.
-	s.rtBroadcastChatLocked(stream, msg)
-	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_ChannelMessageAck{ChannelMessageAck: ack}})
+	s.rtDeliverChatLocked(sess, env.Cid, stream, msg, ack)
 }
 
 func (s *Server) rtChannelMessageRemove(sess *rtSession, env *rtapi.Envelope) {
@@ -301,9 +305,8 @@ func (s *Server) rtChannelMessageRemove(sess *rtSession, env *rtapi.Envelope) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid message identifier")
 		return
 	}
-	stream, ok := parseChannelID(in.ChannelId)
+	stream, ok := rtChannelStream(sess, env.Cid, in.ChannelId)
 	if !ok {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid channel identifier")
 		return
 	}
 	s.mu.Lock()
@@ -324,8 +327,5 @@ func (s *Server) rtChannelMessageRemove(sess *rtSession, env *rtapi.Envelope) {
 		createTime, updateTime = timestamppb.New(row.createTime), timestamppb.New(row.updateTime)
 	}
 	msg, ack := rtChatMessage(stream, in.ChannelId, in.MessageId, channelMessageChatRemove, sess, "{}", createTime, updateTime, p.meta.persistence)
-	// The message reaches the channel (the sender included) before the
-	// sender gets the receipt.
-	s.rtBroadcastChatLocked(stream, msg)
-	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_ChannelMessageAck{ChannelMessageAck: ack}})
+	s.rtDeliverChatLocked(sess, env.Cid, stream, msg, ack)
 }

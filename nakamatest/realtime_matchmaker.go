@@ -2,6 +2,7 @@ package nakamatest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"encoding/base64"
@@ -20,6 +21,7 @@ import (
 	"github.com/heroiclabs/nakama-common/runtime"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // The matchmaker, as the server runs it by default: tickets wait in a pool
@@ -196,18 +198,18 @@ func (s *Server) rtMatchmakerStats() *api.MatchmakerStats {
 	return nil
 }
 
-// checkCounts validates the counts of a matchmaker request; msg is empty
-// when they are fine.
-func checkMatchmakerCounts(minCount, maxCount int32, countMultiple *int32) (int, string) {
+// checkMatchmakerCounts validates the counts of a matchmaker request, a
+// player's or a party's; msg is empty when they are fine.
+func checkMatchmakerCounts(minCount, maxCount int32, countMultiple *wrapperspb.Int32Value) (mult int, msg string) {
 	if minCount < 2 {
 		return 0, "Invalid minimum count, must be >= 2"
 	}
 	if maxCount < minCount {
 		return 0, "Invalid maximum count, must be >= minimum count"
 	}
-	mult := 1
+	mult = 1
 	if countMultiple != nil {
-		mult = int(*countMultiple)
+		mult = int(countMultiple.Value)
 		if mult < 1 {
 			return 0, "Invalid count multiple, must be >= 1"
 		}
@@ -223,20 +225,12 @@ func checkMatchmakerCounts(minCount, maxCount int32, countMultiple *int32) (int,
 
 func (s *Server) rtMatchmakerAdd(sess *rtSession, env *rtapi.Envelope) {
 	in := env.GetMatchmakerAdd()
-	var cm *int32
-	if in.CountMultiple != nil {
-		v := in.CountMultiple.Value
-		cm = &v
-	}
-	mult, msg := checkMatchmakerCounts(in.MinCount, in.MaxCount, cm)
+	mult, msg := checkMatchmakerCounts(in.MinCount, in.MaxCount, in.CountMultiple)
 	if msg != "" {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, msg)
 		return
 	}
-	query := in.Query
-	if query == "" {
-		query = "*"
-	}
+	query := cmp.Or(in.Query, "*")
 	s.mu.Lock()
 	defer s.rtUnlock()
 	ticket, err := s.rtMatchmakerAddLocked([]MatchPresence{{UserID: sess.userID, SessionID: sess.id, Username: sess.username, Node: matchNode}},

@@ -1,6 +1,7 @@
 package nakamatest
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -266,32 +267,39 @@ func (s *Server) rtPartyLeaderOpLocked(sess *rtSession, cid, uuid, node, prefix 
 	return p
 }
 
+// rtPartyLeaderDo runs op, under the lock, on the party partyID names,
+// once rtPartyLeaderOpLocked has found it and checked that the session
+// leads it. A malformed id or a failed check is answered here.
+func (s *Server) rtPartyLeaderDo(sess *rtSession, cid, partyID, prefix string, op func(p *rtParty)) {
+	uuid, node, ok := s.rtPartyID(sess, cid, partyID)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.rtUnlock()
+	if p := s.rtPartyLeaderOpLocked(sess, cid, uuid, node, prefix); p != nil {
+		op(p)
+	}
+}
+
 func (s *Server) rtPartyPromote(sess *rtSession, env *rtapi.Envelope) {
 	in := env.GetPartyPromote()
 	if !validPartyPresence(in.Presence) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, msgInvalidPartyPresence)
 		return
 	}
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
 	const prefix = "Error promoting new party leader: "
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, prefix)
-	if p == nil {
-		return
-	}
-	i := slices.IndexFunc(p.members, func(m *rtPartyMember) bool { return m.is(in.Presence) })
-	if i < 0 {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyNotMember.Error())
-		return
-	}
-	p.leader = p.members[i]
-	s.rtSendToStreamLocked(p.stream, &rtapi.Envelope{Message: &rtapi.Envelope_PartyLeader{PartyLeader: &rtapi.PartyLeader{
-		PartyId: p.idStr, Presence: p.leader.userPresence()}}})
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, prefix, func(p *rtParty) {
+		i := slices.IndexFunc(p.members, func(m *rtPartyMember) bool { return m.is(in.Presence) })
+		if i < 0 {
+			sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyNotMember.Error())
+			return
+		}
+		p.leader = p.members[i]
+		s.rtSendToStreamLocked(p.stream, &rtapi.Envelope{Message: &rtapi.Envelope_PartyLeader{PartyLeader: &rtapi.PartyLeader{
+			PartyId: p.idStr, Presence: p.leader.userPresence()}}})
+		sess.send(&rtapi.Envelope{Cid: env.Cid})
+	})
 }
 
 func (s *Server) rtPartyAccept(sess *rtSession, env *rtapi.Envelope) {
@@ -300,47 +308,39 @@ func (s *Server) rtPartyAccept(sess *rtSession, env *rtapi.Envelope) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, msgInvalidPartyPresence)
 		return
 	}
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
 	const prefix = "Error accepting party join request: "
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, prefix)
-	if p == nil {
-		return
-	}
-	fail := func(err error) { sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+err.Error()) }
-	if p.size() >= p.maxSize {
-		fail(errPartyFull)
-		return
-	}
-	i := slices.IndexFunc(p.requests, func(m *rtPartyMember) bool { return m.is(in.Presence) })
-	if i < 0 {
-		fail(errPartyNotRequest)
-		return
-	}
-	r := p.requests[i]
-	p.reserved[r.sessionID] = true
-	p.requests = slices.Delete(p.requests, i, i+1)
-	joiner := s.realtime.sessions[r.sessionID]
-	if joiner == nil {
-		delete(p.reserved, r.sessionID)
-		fail(errPartyAcceptRequest)
-		return
-	}
-	if ok, _ := s.rtTrackLocked(joiner, p.stream, rtMeta{username: joiner.username}); !ok {
-		delete(p.reserved, r.sessionID)
-		fail(errPartyAcceptRequest)
-		return
-	}
-	if err := p.join([]*rtPartyMember{r}); err != nil {
-		fail(err)
-		return
-	}
-	s.rtMatchmakerRemovePartyAllLocked(p.idStr)
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, prefix, func(p *rtParty) {
+		fail := func(err error) { sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+err.Error()) }
+		if p.size() >= p.maxSize {
+			fail(errPartyFull)
+			return
+		}
+		i := slices.IndexFunc(p.requests, func(m *rtPartyMember) bool { return m.is(in.Presence) })
+		if i < 0 {
+			fail(errPartyNotRequest)
+			return
+		}
+		r := p.requests[i]
+		p.reserved[r.sessionID] = true
+		p.requests = slices.Delete(p.requests, i, i+1)
+		joiner := s.realtime.sessions[r.sessionID]
+		if joiner == nil {
+			delete(p.reserved, r.sessionID)
+			fail(errPartyAcceptRequest)
+			return
+		}
+		if ok, _ := s.rtTrackLocked(joiner, p.stream, rtMeta{username: joiner.username}); !ok {
+			delete(p.reserved, r.sessionID)
+			fail(errPartyAcceptRequest)
+			return
+		}
+		if err := p.join([]*rtPartyMember{r}); err != nil {
+			fail(err)
+			return
+		}
+		s.rtMatchmakerRemovePartyAllLocked(p.idStr)
+		sess.send(&rtapi.Envelope{Cid: env.Cid})
+	})
 }
 
 func (s *Server) rtPartyRemove(sess *rtSession, env *rtapi.Envelope) {
@@ -349,59 +349,43 @@ func (s *Server) rtPartyRemove(sess *rtSession, env *rtapi.Envelope) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, msgInvalidPartyPresence)
 		return
 	}
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
 	const prefix = "Error removing party member or join request: "
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, prefix)
-	if p == nil {
-		return
-	}
-	if p.leader.is(in.Presence) {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyRemoveSelf.Error())
-		return
-	}
-	i := slices.IndexFunc(p.members, func(m *rtPartyMember) bool { return m.is(in.Presence) })
-	if i < 0 {
-		// Not a member: maybe a request to decline, which goes quietly.
-		j := slices.IndexFunc(p.requests, func(m *rtPartyMember) bool { return m.is(in.Presence) })
-		if j < 0 {
-			sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyNotMember.Error())
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, prefix, func(p *rtParty) {
+		if p.leader.is(in.Presence) {
+			sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyRemoveSelf.Error())
 			return
 		}
-		p.requests = slices.Delete(p.requests, j, j+1)
+		i := slices.IndexFunc(p.members, func(m *rtPartyMember) bool { return m.is(in.Presence) })
+		if i < 0 {
+			// Not a member: maybe a request to decline, which goes quietly.
+			j := slices.IndexFunc(p.requests, func(m *rtPartyMember) bool { return m.is(in.Presence) })
+			if j < 0 {
+				sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errPartyNotMember.Error())
+				return
+			}
+			p.requests = slices.Delete(p.requests, j, j+1)
+			sess.send(&rtapi.Envelope{Cid: env.Cid})
+			return
+		}
+		m := p.members[i]
+		s.rtMatchmakerRemovePartyAllLocked(p.idStr)
+		p.members = slices.Delete(p.members, i, i+1)
+		if kicked := s.realtime.sessions[m.sessionID]; kicked != nil {
+			s.rtUntrackLocked(kicked, p.stream, runtime.PresenceReasonLeave)
+		}
+		s.rtSendToSessionIDsLocked([]string{m.sessionID}, &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{
+			PartyClose: &rtapi.PartyClose{PartyId: p.idStr}}})
 		sess.send(&rtapi.Envelope{Cid: env.Cid})
-		return
-	}
-	m := p.members[i]
-	s.rtMatchmakerRemovePartyAllLocked(p.idStr)
-	p.members = slices.Delete(p.members, i, i+1)
-	if kicked := s.realtime.sessions[m.sessionID]; kicked != nil {
-		s.rtUntrackLocked(kicked, p.stream, runtime.PresenceReasonLeave)
-	}
-	s.rtSendToSessionIDsLocked([]string{m.sessionID}, &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{
-		PartyClose: &rtapi.PartyClose{PartyId: p.idStr}}})
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
+	})
 }
 
 func (s *Server) rtPartyClose(sess *rtSession, env *rtapi.Envelope) {
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, env.GetPartyClose().PartyId)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, "Error closing party: ")
-	if p == nil {
-		return
-	}
-	p.stopped = true
-	s.rtSendToStreamLocked(p.stream, &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{PartyClose: &rtapi.PartyClose{PartyId: p.idStr}}})
-	s.rtStopPartyLocked(p)
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
+	s.rtPartyLeaderDo(sess, env.Cid, env.GetPartyClose().PartyId, "Error closing party: ", func(p *rtParty) {
+		p.stopped = true
+		s.rtSendToStreamLocked(p.stream, &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{PartyClose: &rtapi.PartyClose{PartyId: p.idStr}}})
+		s.rtStopPartyLocked(p)
+		sess.send(&rtapi.Envelope{Cid: env.Cid})
+	})
 }
 
 // rtStopPartyLocked ends a party: it leaves the listing, its presences go
@@ -416,68 +400,44 @@ func (s *Server) rtStopPartyLocked(p *rtParty) {
 
 func (s *Server) rtPartyJoinRequestList(sess *rtSession, env *rtapi.Envelope) {
 	in := env.GetPartyJoinRequestList()
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, "Error listing party join requests: ")
-	if p == nil {
-		return
-	}
-	list := make([]*rtapi.UserPresence, len(p.requests))
-	for i, r := range p.requests {
-		list[i] = r.userPresence()
-	}
-	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_PartyJoinRequest{PartyJoinRequest: &rtapi.PartyJoinRequest{
-		PartyId: in.PartyId, Presences: list}}})
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, "Error listing party join requests: ", func(p *rtParty) {
+		list := make([]*rtapi.UserPresence, len(p.requests))
+		for i, r := range p.requests {
+			list[i] = r.userPresence()
+		}
+		sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_PartyJoinRequest{PartyJoinRequest: &rtapi.PartyJoinRequest{
+			PartyId: in.PartyId, Presences: list}}})
+	})
 }
 
 func (s *Server) rtPartyMatchmakerAdd(sess *rtSession, env *rtapi.Envelope) {
 	in := env.GetPartyMatchmakerAdd()
-	var cm *int32
-	if in.CountMultiple != nil {
-		v := in.CountMultiple.Value
-		cm = &v
-	}
-	mult, msg := checkMatchmakerCounts(in.MinCount, in.MaxCount, cm)
+	mult, msg := checkMatchmakerCounts(in.MinCount, in.MaxCount, in.CountMultiple)
 	if msg != "" {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, msg)
 		return
 	}
-	query := in.Query
-	if query == "" {
-		query = "*"
-	}
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
+	query := cmp.Or(in.Query, "*")
 	const prefix = "Error adding party to matchmaker: "
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, prefix)
-	if p == nil {
-		return
-	}
-	presences := make([]MatchPresence, len(p.members))
-	var others []string
-	for i, m := range p.members {
-		presences[i] = MatchPresence{UserID: m.userID, SessionID: m.sessionID, Username: m.username, Node: matchNode}
-		if m.sessionID != p.leader.sessionID {
-			others = append(others, m.sessionID)
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, prefix, func(p *rtParty) {
+		presences := make([]MatchPresence, len(p.members))
+		var others []string
+		for i, m := range p.members {
+			presences[i] = MatchPresence{UserID: m.userID, SessionID: m.sessionID, Username: m.username, Node: matchNode}
+			if m.sessionID != p.leader.sessionID {
+				others = append(others, m.sessionID)
+			}
 		}
-	}
-	ticket, err := s.rtMatchmakerAddLocked(presences, "", p.idStr, query, int(in.MinCount), int(in.MaxCount), mult,
-		in.StringProperties, in.NumericProperties)
-	if err != nil {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+err.Error())
-		return
-	}
-	t := &rtapi.PartyMatchmakerTicket{PartyId: in.PartyId, Ticket: ticket}
-	sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_PartyMatchmakerTicket{PartyMatchmakerTicket: t}})
-	s.rtSendToSessionIDsLocked(others, &rtapi.Envelope{Message: &rtapi.Envelope_PartyMatchmakerTicket{PartyMatchmakerTicket: t}})
+		ticket, err := s.rtMatchmakerAddLocked(presences, "", p.idStr, query, int(in.MinCount), int(in.MaxCount), mult,
+			in.StringProperties, in.NumericProperties)
+		if err != nil {
+			sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+err.Error())
+			return
+		}
+		t := &rtapi.PartyMatchmakerTicket{PartyId: in.PartyId, Ticket: ticket}
+		sess.send(&rtapi.Envelope{Cid: env.Cid, Message: &rtapi.Envelope_PartyMatchmakerTicket{PartyMatchmakerTicket: t}})
+		s.rtSendToSessionIDsLocked(others, &rtapi.Envelope{Message: &rtapi.Envelope_PartyMatchmakerTicket{PartyMatchmakerTicket: t}})
+	})
 }
 
 func (s *Server) rtPartyMatchmakerRemove(sess *rtSession, env *rtapi.Envelope) {
@@ -486,25 +446,17 @@ func (s *Server) rtPartyMatchmakerRemove(sess *rtSession, env *rtapi.Envelope) {
 		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, "Invalid matchmaker ticket")
 		return
 	}
-	uuid, node, ok := s.rtPartyID(sess, env.Cid, in.PartyId)
-	if !ok {
-		return
-	}
 	// The server reports this operation's failures as "closing" ones.
 	const prefix = "Error closing party: "
-	s.mu.Lock()
-	defer s.rtUnlock()
-	p := s.rtPartyLeaderOpLocked(sess, env.Cid, uuid, node, prefix)
-	if p == nil {
-		return
-	}
-	t := s.realtime.mm.tickets[in.Ticket]
-	if t == nil || t.sessionID != "" || t.partyID != p.idStr {
-		sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errMatchmakerTicketNotFound.Error())
-		return
-	}
-	s.rtRemoveTicketLocked(t)
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
+	s.rtPartyLeaderDo(sess, env.Cid, in.PartyId, prefix, func(p *rtParty) {
+		t := s.realtime.mm.tickets[in.Ticket]
+		if t == nil || t.sessionID != "" || t.partyID != p.idStr {
+			sess.sendError(env.Cid, rtapi.Error_BAD_INPUT, prefix+errMatchmakerTicketNotFound.Error())
+			return
+		}
+		s.rtRemoveTicketLocked(t)
+		sess.send(&rtapi.Envelope{Cid: env.Cid})
+	})
 }
 
 func (s *Server) rtPartyDataSend(sess *rtSession, env *rtapi.Envelope) {
