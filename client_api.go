@@ -69,7 +69,7 @@ type Client interface {
 	// Route: POST /v2/account/authenticate/steam.
 	AuthenticateSteam(ctx context.Context, token string, opts *AuthenticateOptions) (*Session, error)
 
-	// SessionRefresh exchanges the session's refresh token for new tokens, updating s in place, and merges vars into the session variables. The server rotates the refresh token, so concurrent refreshes of one session share one request.
+	// SessionRefresh exchanges the session's refresh token for new tokens, updating s in place, and merges vars into the session variables. Concurrent refreshes of one session share one request.
 	//
 	// Route: POST /v2/account/session/refresh.
 	SessionRefresh(ctx context.Context, s *Session, vars map[string]string) error

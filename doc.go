@@ -15,8 +15,10 @@
 //
 // A Session holds a user's tokens. Before an authenticated call the client
 // refreshes a session that expires within ClientOptions.RefreshWindow, and
-// concurrent callers share that one refresh, because the server rotates the
-// refresh token on every refresh. ClientOptions.OnSessionRefresh hands the new
+// concurrent callers share that one refresh: each refresh answers with a new
+// refresh token (Nakama 3.40 keeps the old one valid, but a server whose hooks
+// or configuration revoke it would break racing refreshes), and one request
+// serves everyone anyway. ClientOptions.OnSessionRefresh hands the new
 // tokens to the application; RestoreSession brings stored tokens back.
 //
 // # Errors

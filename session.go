@@ -217,9 +217,10 @@ func (s *Session) update(a *api.Session) error {
 }
 
 // refresh runs do once for all concurrent callers: the first caller sends the
-// refresh request and the others wait for its outcome, because the server
-// rotates the refresh token and a second, racing refresh would present a
-// token that is already spent. A waiter whose context ends stops waiting; if
+// refresh request and the others wait for its outcome: a refresh answers with
+// a new refresh token, and where the old one is revoked (a server hook, or a
+// future server) a second, racing refresh would present a spent token; where
+// it is not, the second request is merely wasted. A waiter whose context ends stops waiting; if
 // the caller that sent the request gave up (its context ended), a waiter
 // tries again itself rather than inherit a cancellation that was not its own.
 // led reports whether this caller sent the request.
