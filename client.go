@@ -112,11 +112,8 @@ func call[R proto.Message](ctx context.Context, c *DefaultClient, name string, s
 
 // callEmpty is call for operations that answer with nothing.
 func callEmpty(ctx context.Context, c *DefaultClient, name string, s *Session, req proto.Message) error {
-	_, err := c.send(ctx, op.Get(name), s, req)
-	if err != nil {
-		return &OpError{Op: name, Err: err}
-	}
-	return nil
+	_, err := call[proto.Message](ctx, c, name, s, req)
+	return err
 }
 
 func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req proto.Message) (proto.Message, error) {

@@ -409,8 +409,9 @@ func scrub(err error, call *Call) error {
 	if call.Token != "" {
 		secrets = append(secrets, call.Token)
 	}
-	if m := call.Request.ProtoReflect(); m.Descriptor().Fields().ByName("http_key") != nil {
-		if k := m.Get(m.Descriptor().Fields().ByName("http_key")).String(); k != "" {
+	m := call.Request.ProtoReflect()
+	if fd := m.Descriptor().Fields().ByName("http_key"); fd != nil {
+		if k := m.Get(fd).String(); k != "" {
 			secrets = append(secrets, k, url.QueryEscape(k))
 		}
 	}
