@@ -3,13 +3,15 @@ package nakama
 import (
 	"context"
 
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 	"google.golang.org/protobuf/proto"
 )
 
 // Operation describes one Nakama API operation: its name, REST route, where
 // each request field travels, its credential and whether it is idempotent.
-// Adapters build requests from it; Operations lists them all.
+// It is the row type of package op (github.com/gonakama/nakama/op), whose
+// documentation lists its fields; adapters build requests from it, and
+// Operations lists them all.
 type Operation = op.Operation
 
 // AuthKind says which credential an Operation carries.

@@ -3,7 +3,7 @@ package nakama
 import (
 	"context"
 	"fmt"
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 
 	"github.com/heroiclabs/nakama-common/api"
 	"google.golang.org/protobuf/proto"

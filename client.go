@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 	"github.com/heroiclabs/nakama-common/api"
 	"google.golang.org/protobuf/proto"
 )

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/gonakama/nakama"
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 	"github.com/heroiclabs/nakama-common/api"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 )
 
 // panicCounter is a slog handler that counts the router's reports of a

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"

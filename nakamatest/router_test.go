@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gonakama/nakama/internal/op"
+	"github.com/gonakama/nakama/op"
 	"github.com/heroiclabs/nakama-common/api"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"

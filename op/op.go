@@ -1,8 +1,17 @@
-// Package op is the one table of Nakama API operations. Every part of the
-// project that needs to know how an operation travels reads it from here: the
-// REST and gRPC adapters build requests from a row, retries read its
-// Idempotent column, nakamatest routes by it, and the coverage tests check it
-// against the server's published description.
+// Package op is the table of Nakama API operations: for each one its name in
+// the server's gRPC service, its REST route, where each request field
+// travels, the credential it carries, whether a retry is safe, and the
+// messages it exchanges.
+//
+// It is what a ClientAdapter author needs besides the nakama package: a
+// nakama.Call names its row (Call.Operation), and the adapter builds the
+// request from the row's fields. Everything in this module that needs to
+// know how an operation travels reads it from here: the REST and gRPC
+// adapters, DefaultClient's retries (Idempotent), nakamatest's routers and
+// hooks, and the coverage tests that check the table against the server's
+// published description.
+//
+// The rows are shared values: read them, never modify them.
 package op
 
 import (
@@ -91,8 +100,14 @@ func (o *Operation) PathFields() []string {
 	return names
 }
 
-// GRPCMethod returns the operation's full gRPC method name.
-func (o *Operation) GRPCMethod() string { return "/nakama.api.Nakama/" + o.Name }
+// GRPCService is the full name of the server's gRPC service.
+const GRPCService = "nakama.api.Nakama"
+
+// GRPCMethod returns the full gRPC method name that serves the row:
+// /nakama.api.Nakama/<ClientName>. A second route (ListStorageObjects2,
+// RpcFunc2, WriteTournamentRecord2) is a REST route only; over gRPC it is
+// its first route's method.
+func (o *Operation) GRPCMethod() string { return "/" + GRPCService + "/" + o.ClientName() }
 
 // ClientName returns the name of the Client method that serves the row: the
 // operation's own name, or for a second route the name of its first.
