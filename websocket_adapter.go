@@ -40,17 +40,29 @@ type WebSocketAdapterOptions struct {
 
 // WebSocketAdapter is a SocketAdapter over github.com/coder/websocket, which
 // uses the browser's WebSocket when built for js/wasm. It reads on one
-// goroutine per connection, reusing its read buffer, and writes each frame as
-// one message. Its methods are safe for concurrent use, within the
-// SocketAdapter contract.
+// goroutine per connection, and writes each frame as one message; natively,
+// the frames of one Send leave in one network write. Between messages it
+// holds no buffer of its own. Its methods are safe for concurrent use,
+// within the SocketAdapter contract.
 type WebSocketAdapter struct {
 	opts WebSocketAdapterOptions
 
 	mu       sync.Mutex
 	conn     *websocket.Conn
+	batch    sockBatcher
 	typ      websocket.MessageType
 	readDone chan struct{}
 }
+
+// sockBatcher gathers the writes of one Send into one network write: the
+// native connection under coder/websocket is one (websocket_adapter_notjs.go).
+// The dial's context carries a *sockBatcher that its transport fills in.
+type sockBatcher interface {
+	cork()
+	uncork() error
+}
+
+type sockBatcherKey struct{}
 
 var _ SocketAdapter = (*WebSocketAdapter)(nil)
 
@@ -82,7 +94,9 @@ func (a *WebSocketAdapter) Connect(ctx context.Context, p *SocketConnectParams, 
 	}
 	a.mu.Unlock()
 
-	conn, resp, err := websocket.Dial(ctx, p.URL(), sockDialOptions(&a.opts))
+	var batch sockBatcher
+	dctx := context.WithValue(ctx, sockBatcherKey{}, &batch)
+	conn, resp, err := websocket.Dial(dctx, p.URL(), sockDialOptions(&a.opts))
 	if err != nil {
 		return newSocketDialError(err, resp, p.Token)
 	}
@@ -97,31 +111,37 @@ func (a *WebSocketAdapter) Connect(ctx context.Context, p *SocketConnectParams, 
 	}
 	done := make(chan struct{})
 	a.mu.Lock()
-	a.conn, a.typ, a.readDone = conn, typ, done
+	a.conn, a.batch, a.typ, a.readDone = conn, batch, typ, done
 	a.mu.Unlock()
 	go a.readLoop(conn, h, done)
 	return nil
 }
 
-// readLoop reads messages into one reused buffer until the connection ends.
+// sockReadPool holds the read loops' message buffers: a connection takes
+// one per message, so that an idle one holds none.
+var sockReadPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readLoop reads messages until the connection ends.
 func (a *WebSocketAdapter) readLoop(conn *websocket.Conn, h SocketAdapterHandler, done chan struct{}) {
 	defer close(done)
-	var buf bytes.Buffer
 	for {
 		// A context that never ends: an ended read context would close
 		// the connection. Close and CloseNow unblock the read.
 		_, r, err := conn.Reader(context.Background())
-		if err == nil {
-			buf.Reset()
-			_, err = buf.ReadFrom(r)
-		}
 		if err != nil {
 			h.OnClose(sockCloseErrorFrom(err))
 			return
 		}
+		buf := sockReadPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			sockReadPool.Put(buf)
+			h.OnClose(sockCloseErrorFrom(err))
+			return
+		}
 		h.OnFrame(buf.Bytes())
-		if buf.Cap() > 64<<10 {
-			buf = bytes.Buffer{} // do not hold on to one huge message's memory
+		if buf.Cap() <= 64<<10 { // do not keep one huge message's memory
+			sockReadPool.Put(buf)
 		}
 	}
 }
@@ -139,15 +159,28 @@ func sockCloseErrorFrom(err error) *CloseError {
 	return &CloseError{Code: code, Err: fmt.Errorf("read: %w", err)}
 }
 
-// Send writes each frame as one message. The context is passed to the
-// write, and so may close the connection if it ends mid-write.
+// Send writes each frame as one message; natively, all of them in one
+// network write. The context is passed to the writes, and so may close the
+// connection if it ends mid-write.
 func (a *WebSocketAdapter) Send(ctx context.Context, frames [][]byte) error {
 	a.mu.Lock()
-	conn, typ := a.conn, a.typ
+	conn, typ, batch := a.conn, a.typ, a.batch
 	a.mu.Unlock()
 	if conn == nil {
 		return errSockNotConnected
 	}
+	if batch == nil || len(frames) < 2 {
+		return sockWriteAll(ctx, conn, typ, frames)
+	}
+	batch.cork()
+	err := sockWriteAll(ctx, conn, typ, frames)
+	if uerr := batch.uncork(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+func sockWriteAll(ctx context.Context, conn *websocket.Conn, typ websocket.MessageType, frames [][]byte) error {
 	for _, f := range frames {
 		if err := conn.Write(ctx, typ, f); err != nil {
 			return err
