@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/heroiclabs/nakama-common/rtapi"
@@ -180,48 +181,60 @@ func FuzzDecodeProtobuf(f *testing.F) {
 	})
 }
 
+// benchSizes are the match data sizes the benchmarks run at: a game's
+// typical input or state delta, and a larger snapshot.
+var benchSizes = []int{64, 1024}
+
+// BenchmarkAppendMatchDataSend encodes a match data send envelope with the
+// hand-written encoder and with the protobuf runtime.
 func BenchmarkAppendMatchDataSend(b *testing.B) {
-	m := &MatchDataSend{MatchID: "4c2ae592-b2a7-445e-98ec-697694478b1c.nakama1", OpCode: 3, Data: make([]byte, 64), Reliable: true}
-	for _, f := range []Format{Protobuf, JSON} {
-		b.Run(f.String()+"/hand", func(b *testing.B) {
-			b.ReportAllocs()
-			var buf []byte
-			for b.Loop() {
-				buf, _ = f.AppendMatchDataSend(buf[:0], m)
-			}
-		})
-		b.Run(f.String()+"/runtime", func(b *testing.B) {
-			b.ReportAllocs()
-			var buf []byte
-			for b.Loop() {
-				buf, _ = f.Append(buf[:0], toEnvelope(m))
-			}
-		})
+	for _, size := range benchSizes {
+		m := &MatchDataSend{MatchID: "4c2ae592-b2a7-445e-98ec-697694478b1c.nakama1", OpCode: 3, Data: make([]byte, size), Reliable: true}
+		for _, f := range []Format{Protobuf, JSON} {
+			b.Run(fmt.Sprintf("%s/%dB/hand", f, size), func(b *testing.B) {
+				b.ReportAllocs()
+				var buf []byte
+				for b.Loop() {
+					buf, _ = f.AppendMatchDataSend(buf[:0], m)
+				}
+			})
+			b.Run(fmt.Sprintf("%s/%dB/runtime", f, size), func(b *testing.B) {
+				b.ReportAllocs()
+				var buf []byte
+				for b.Loop() {
+					buf, _ = f.Append(buf[:0], toEnvelope(m))
+				}
+			})
+		}
 	}
 }
 
+// BenchmarkDecodeMatchData decodes a match data envelope as Decode does,
+// and, for JSON, with protojson alone.
 func BenchmarkDecodeMatchData(b *testing.B) {
-	env := &rtapi.Envelope{Message: &rtapi.Envelope_MatchData{MatchData: &rtapi.MatchData{
-		MatchId: "4c2ae592-b2a7-445e-98ec-697694478b1c.nakama1", OpCode: 3, Data: make([]byte, 64), Reliable: true,
-		Presence: &rtapi.UserPresence{UserId: "4c2ae592-b2a7-445e-98ec-697694478b1c", SessionId: "5c2ae592-b2a7-445e-98ec-697694478b1c", Username: "player"}}}}
-	for _, f := range []Format{Protobuf, JSON} {
-		frame, _ := f.Append(nil, env)
-		b.Run(f.String(), func(b *testing.B) {
+	for _, size := range benchSizes {
+		env := &rtapi.Envelope{Message: &rtapi.Envelope_MatchData{MatchData: &rtapi.MatchData{
+			MatchId: "4c2ae592-b2a7-445e-98ec-697694478b1c.nakama1", OpCode: 3, Data: make([]byte, size), Reliable: true,
+			Presence: &rtapi.UserPresence{UserId: "4c2ae592-b2a7-445e-98ec-697694478b1c", SessionId: "5c2ae592-b2a7-445e-98ec-697694478b1c", Username: "player"}}}}
+		for _, f := range []Format{Protobuf, JSON} {
+			frame, _ := f.Append(nil, env)
+			b.Run(fmt.Sprintf("%s/%dB", f, size), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := f.Decode(frame); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		frame, _ := JSON.Append(nil, env)
+		b.Run(fmt.Sprintf("json/%dB/protojson", size), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := f.Decode(frame); err != nil {
+				if err := jsonUnmarshal.Unmarshal(frame, &rtapi.Envelope{}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
-	frame, _ := JSON.Append(nil, env)
-	b.Run("json/protojson", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := jsonUnmarshal.Unmarshal(frame, &rtapi.Envelope{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }
