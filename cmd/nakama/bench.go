@@ -126,16 +126,28 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.idle > 0 {
 		fmt.Fprintf(stdout, "\nidle: %d connected sockets per contender (heap and stacks after GC, RSS, goroutines)\n", cfg.idle)
 		fmt.Fprintf(stdout, "  %-22s %12s %12s %12s %14s\n", "", "KiB/socket", "heap KiB", "stack KiB", "goroutines")
+		type idler struct {
+			name string
+			idle func(ctx context.Context, sess *nakama.Session, n int) (func(), error)
+		}
+		var idlers []idler
 		for _, c := range contenders {
+			idlers = append(idlers, idler{c.name(), c.idle})
+		}
+		// The adapter's share of our socket, apart from the WebSocket layer.
+		idlers = append(idlers, idler{"gonakama adapter only", func(ctx context.Context, sess *nakama.Session, n int) (func(), error) {
+			return idleAdapters(ctx, cfg.url, sess, n)
+		}})
+		for _, c := range idlers {
 			sessions, err := relaySessions(ctx, client, 1)
 			if err != nil {
 				return err
 			}
-			m, err := measureIdle(ctx, c, sessions[0], cfg.idle)
+			m, err := measureIdle(ctx, c.idle, sessions[0], cfg.idle)
 			if err != nil {
-				return fmt.Errorf("bench relay: idle %s: %w", c.name(), err)
+				return fmt.Errorf("bench relay: idle %s: %w", c.name, err)
 			}
-			fmt.Fprintf(stdout, "  %-22s %12.1f %12.1f %12.1f %14.2f   (RSS %.1f KiB/socket)\n", c.name(),
+			fmt.Fprintf(stdout, "  %-22s %12.1f %12.1f %12.1f %14.2f   (RSS %.1f KiB/socket)\n", c.name,
 				m.heap+m.stack, m.heap, m.stack, m.goroutines, m.rss)
 		}
 	}
@@ -282,9 +294,10 @@ func settled() memPoint {
 	return p
 }
 
-func measureIdle(ctx context.Context, c relayContender, sess *nakama.Session, n int) (idleCost, error) {
+func measureIdle(ctx context.Context, idle func(context.Context, *nakama.Session, int) (func(), error),
+	sess *nakama.Session, n int) (idleCost, error) {
 	before := settled()
-	closeAll, err := c.idle(ctx, sess, n)
+	closeAll, err := idle(ctx, sess, n)
 	if err != nil {
 		return idleCost{}, err
 	}

@@ -182,6 +182,37 @@ func (c *oursContender) close() {
 	}
 }
 
+// idleAdapters connects n bare WebSocketAdapters, with a handler that
+// drops everything: the adapter's share of an idle socket.
+func idleAdapters(ctx context.Context, serverURL string, sess *nakama.Session, n int) (func(), error) {
+	s, err := nakama.NewWebSocket(serverURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := &nakama.SocketConnectParams{Endpoint: s.Endpoint(), Token: sess.Token()}
+	adapters := make([]*nakama.WebSocketAdapter, 0, n)
+	closeAll := func() {
+		for _, a := range adapters {
+			_ = a.Close()
+		}
+	}
+	for range n {
+		a := nakama.NewWebSocketAdapter(nil)
+		if err := a.Connect(ctx, p, idleHandler{}); err != nil {
+			closeAll()
+			return nil, err
+		}
+		adapters = append(adapters, a)
+	}
+	return closeAll, nil
+}
+
+type idleHandler struct{}
+
+func (idleHandler) OnFrame([]byte) {}
+func (idleHandler) OnError(error)  {}
+func (idleHandler) OnClose(error)  {}
+
 // naiveContender is the client one would write in an afternoon:
 // coder/websocket, one proto.Marshal (or protojson.Marshal) and one frame
 // write per send, one reader goroutine per connection that unmarshals every
