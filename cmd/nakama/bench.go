@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +55,8 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&cfg.rounds, "rounds", 5, "measured rounds (after one warm-up round)")
 	fs.IntVar(&cfg.idle, "idle", 1000, "idle sockets connected per contender to measure memory (0: skip)")
 	fs.DurationVar(&cfg.frame, "frame", time.Millisecond, "Tick mode: the game loop's sleep when a Tick ran nothing")
+	only := fs.String("contenders", "tick,auto,naive", "which contenders run, comma-separated (the naive client always does: ratios need it)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,11 +89,19 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("bench relay: server not reachable: %w", err)
 	}
 
-	contenders := []relayContender{
-		&oursContender{cfg: &cfg, auto: false},
-		&oursContender{cfg: &cfg, auto: true},
-		&naiveContender{cfg: &cfg},
+	var contenders []relayContender
+	for _, name := range strings.Split(*only, ",") {
+		switch strings.TrimSpace(name) {
+		case "tick":
+			contenders = append(contenders, &oursContender{cfg: &cfg, auto: false})
+		case "auto":
+			contenders = append(contenders, &oursContender{cfg: &cfg, auto: true})
+		case "naive":
+		default:
+			return fmt.Errorf("bench relay: unknown contender %q in -contenders (tick, auto, naive)", name)
+		}
 	}
+	contenders = append(contenders, &naiveContender{cfg: &cfg})
 	fmt.Fprintf(stdout, "relay: %s, %d-byte match data, %d messages per round, window %d, %d rounds + 1 warm-up\n",
 		*format, relayDataSize, cfg.messages, cfg.window, cfg.rounds)
 	fmt.Fprintf(stdout, "server: %s\nclient: %s %s/%s, GOMAXPROCS %d, %d CPUs\n\n",
@@ -109,6 +120,17 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	results := make([][]relaySample, len(contenders))
 	for round := 0; round <= cfg.rounds; round++ {
+		if round == 1 && *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
 		for i := range contenders {
 			// Rotate the order so no contender always runs first.
 			k := (i + round) % len(contenders)
