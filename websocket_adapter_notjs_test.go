@@ -9,12 +9,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/coder/websocket"
+	"github.com/gonakama/nakama/internal/wire"
+	"github.com/heroiclabs/nakama-common/rtapi"
 )
 
 // sockCountingConn counts the writes on a connection and fails them once
@@ -44,35 +43,11 @@ func (h *sockAdapterHandler) OnFrame([]byte)    {}
 func (h *sockAdapterHandler) OnError(error)     {}
 func (h *sockAdapterHandler) OnClose(err error) { h.closed <- err }
 
-// sockBatchPeer is a server that records the messages it reads.
-func sockBatchPeer(t *testing.T) (url string, got chan []byte) {
-	got = make(chan []byte, 64)
-	var wg sync.WaitGroup
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wg.Add(1)
-		defer wg.Done()
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.CloseNow()
-		for {
-			_, b, err := c.Read(context.Background())
-			if err != nil {
-				return
-			}
-			got <- b
-		}
-	}))
-	t.Cleanup(func() { srv.Close(); wg.Wait() })
-	return srv.URL, got
-}
-
 // TestWebSocketAdapterBatchOneWrite checks that the frames of one Send
 // leave in one write on the user's own transport's connection, arrive as
 // separate messages in order, and that a failed write is Send's error.
 func TestWebSocketAdapterBatchOneWrite(t *testing.T) {
-	url, got := sockBatchPeer(t)
+	f := newSockFakeServer(t, func(*sockPeer, *rtapi.Envelope) bool { return true }) // records, answers nothing
 	var conn *sockCountingConn
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
@@ -85,16 +60,17 @@ func TestWebSocketAdapterBatchOneWrite(t *testing.T) {
 	defer tr.CloseIdleConnections()
 	a := NewWebSocketAdapter(&WebSocketAdapterOptions{HTTPClient: &http.Client{Transport: tr}})
 	h := &sockAdapterHandler{closed: make(chan error, 1)}
-	err := a.Connect(sockCtx(t), &SocketConnectParams{Endpoint: "ws" + url[len("http"):] + "/ws", Token: "t"}, h)
+	err := a.Connect(sockCtx(t), &SocketConnectParams{Endpoint: "ws" + f.url()[len("http"):] + "/ws", Token: sockToken}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.CloseNow()
+	p := f.peer()
 
 	for _, n := range []int{1, 2, 50} {
 		frames := make([][]byte, n)
 		for i := range frames {
-			frames[i] = fmt.Appendf(nil, "frame %d of %d", i, n)
+			frames[i], _ = wire.Protobuf.Append(nil, &rtapi.Envelope{Cid: fmt.Sprint(n, "-", i), Message: &rtapi.Envelope_Ping{Ping: &rtapi.Ping{}}})
 		}
 		before := conn.writes.Load()
 		if err := a.Send(sockCtx(t), frames); err != nil {
@@ -104,8 +80,8 @@ func TestWebSocketAdapterBatchOneWrite(t *testing.T) {
 			t.Errorf("Send of %d frames: %d writes, want 1", n, w)
 		}
 		for i := range frames {
-			if b := <-got; !bytes.Equal(b, frames[i]) {
-				t.Fatalf("message %d of %d: got %q, want %q", i, n, b, frames[i])
+			if env := p.next(t); env.Cid != fmt.Sprint(n, "-", i) {
+				t.Fatalf("message %d of %d: got cid %q", i, n, env.Cid)
 			}
 		}
 	}

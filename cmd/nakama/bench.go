@@ -71,6 +71,20 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errors.New("bench relay: -messages, -window and -rounds must be positive, -idle and -frame not negative")
 	}
 
+	var contenders []relayContender
+	for _, name := range strings.Split(*only, ",") {
+		switch strings.TrimSpace(name) {
+		case "tick":
+			contenders = append(contenders, &oursContender{cfg: &cfg, auto: false})
+		case "auto":
+			contenders = append(contenders, &oursContender{cfg: &cfg, auto: true})
+		case "naive":
+		default:
+			return fmt.Errorf("bench relay: unknown contender %q in -contenders (tick, auto, naive)", name)
+		}
+	}
+	contenders = append(contenders, &naiveContender{cfg: &cfg})
+
 	where := cfg.url
 	if cfg.url == "" {
 		url, stop, err := startChildServer(ctx, cfg.serverKey)
@@ -89,19 +103,6 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("bench relay: server not reachable: %w", err)
 	}
 
-	var contenders []relayContender
-	for _, name := range strings.Split(*only, ",") {
-		switch strings.TrimSpace(name) {
-		case "tick":
-			contenders = append(contenders, &oursContender{cfg: &cfg, auto: false})
-		case "auto":
-			contenders = append(contenders, &oursContender{cfg: &cfg, auto: true})
-		case "naive":
-		default:
-			return fmt.Errorf("bench relay: unknown contender %q in -contenders (tick, auto, naive)", name)
-		}
-	}
-	contenders = append(contenders, &naiveContender{cfg: &cfg})
 	fmt.Fprintf(stdout, "relay: %s, %d-byte match data, %d messages per round, window %d, %d rounds + 1 warm-up\n",
 		*format, relayDataSize, cfg.messages, cfg.window, cfg.rounds)
 	fmt.Fprintf(stdout, "server: %s\nclient: %s %s/%s, GOMAXPROCS %d, %d CPUs\n\n",
