@@ -31,7 +31,10 @@ type WebSocketAdapterOptions struct {
 	// negative for no limit.
 	ReadLimit int64
 	// HTTPClient makes the handshake request. Default http.DefaultClient.
-	// It does nothing in a browser.
+	// Its Transport must answer a switch to WebSocket with a writable body,
+	// as http.Transport does; the adapter wraps that body (the connection)
+	// to gather the writes of one Send, and leaves the client itself
+	// unchanged. It does nothing in a browser.
 	HTTPClient *http.Client
 	// HTTPHeader is added to the handshake request. It does nothing in a
 	// browser.

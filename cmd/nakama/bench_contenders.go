@@ -24,9 +24,33 @@ type relayCounter struct {
 	recv    atomic.Int64
 	waitFor atomic.Int64
 	wake    chan struct{}
+	// lost is closed, err set, when the receiver's connection ended.
+	lost     chan struct{}
+	lostOnce sync.Once
+	err      error
 }
 
-func newRelayCounter() *relayCounter { return &relayCounter{wake: make(chan struct{}, 1)} }
+func newRelayCounter() *relayCounter {
+	return &relayCounter{wake: make(chan struct{}, 1), lost: make(chan struct{})}
+}
+
+// fail records the end of the receiver's connection.
+func (c *relayCounter) fail(err error) {
+	c.lostOnce.Do(func() {
+		c.err = fmt.Errorf("the receiving socket disconnected: %w", err)
+		close(c.lost)
+	})
+}
+
+// failed returns the receiver's disconnect, if it happened.
+func (c *relayCounter) failed() error {
+	select {
+	case <-c.lost:
+		return c.err
+	default:
+		return nil
+	}
+}
 
 // got counts one message; the receiver calls it.
 func (c *relayCounter) got() {
@@ -46,6 +70,8 @@ func (c *relayCounter) await(ctx context.Context, n int64) error {
 		case <-c.wake:
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-c.lost:
+			return c.err
 		case <-time.After(30 * time.Second):
 			return fmt.Errorf("relay stalled: %d of %d messages received", c.recv.Load(), n)
 		}
@@ -109,6 +135,7 @@ func (c *oursContender) open(ctx context.Context, sa, sb *nakama.Session) error 
 		return err
 	}
 	c.b.OnMatchData(func(*rtapi.MatchData) { c.count.got() })
+	c.b.OnDisconnect(c.count.fail)
 	if err := c.a.Connect(ctx, sa, nil); err != nil {
 		return err
 	}
@@ -144,6 +171,9 @@ func (c *oursContender) relay(ctx context.Context, n, window int) error {
 			sent++
 		}
 		if c.a.Tick()+c.b.Tick() == 0 {
+			if err := c.count.failed(); err != nil {
+				return err
+			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("relay stalled: %d of %d messages received", c.count.recv.Load()-base, n)
 			}
@@ -307,6 +337,9 @@ func (n *naiveConn) readLoop(count *relayCounter) {
 	for {
 		env, err := n.read(context.Background())
 		if err != nil {
+			if count != nil {
+				count.fail(err)
+			}
 			return
 		}
 		if count != nil && env.GetMatchData() != nil {
