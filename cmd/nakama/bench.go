@@ -80,7 +80,7 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			contenders = append(contenders, &oursContender{cfg: &cfg, auto: true})
 		case "naive":
 		default:
-			return fmt.Errorf("bench relay: unknown contender %q in -contenders (tick, auto, naive)", name)
+			return fmt.Errorf("bench relay: unknown contender %q in -contenders (tick, auto, naive)", strings.TrimSpace(name))
 		}
 	}
 	contenders = append(contenders, &naiveContender{cfg: &cfg})
@@ -147,7 +147,8 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	printRelay(stdout, contenders, results)
 
 	if cfg.idle > 0 {
-		fmt.Fprintf(stdout, "\nidle: %d connected sockets per contender (heap and stacks after GC, RSS, goroutines)\n", cfg.idle)
+		fmt.Fprintf(stdout, "\nidle: %d connected sockets per contender, heap and stacks after GC (the RSS delta is the OS's view,\n"+
+			"blurred by freed memory the runtime reuses)\n", cfg.idle)
 		fmt.Fprintf(stdout, "  %-22s %12s %12s %12s %14s\n", "", "KiB/socket", "heap KiB", "stack KiB", "goroutines")
 		type idler struct {
 			name string

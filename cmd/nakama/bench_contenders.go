@@ -174,6 +174,9 @@ func (c *oursContender) relay(ctx context.Context, n, window int) error {
 			if err := c.count.failed(); err != nil {
 				return err
 			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("relay stalled: %d of %d messages received", c.count.recv.Load()-base, n)
 			}
@@ -273,8 +276,8 @@ func (c *naiveContender) dial(ctx context.Context, sess *nakama.Session) (*naive
 		"token": {sess.Token()}, "format": {map[bool]string{false: "protobuf", true: "json"}[c.cfg.json]},
 	}.Encode()
 	conn, _, err := websocket.Dial(ctx, u, nil)
-	if err != nil {
-		return nil, errors.New("naive dial failed") // the error holds the token
+	if err != nil { // the error holds the URL, and so the token
+		return nil, errors.New(strings.ReplaceAll(err.Error(), url.QueryEscape(sess.Token()), "REDACTED"))
 	}
 	conn.SetReadLimit(4 << 20)
 	return &naiveConn{c: conn, json: c.cfg.json, done: make(chan struct{})}, nil
