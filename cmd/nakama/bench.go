@@ -113,10 +113,10 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		defer c.close() // also what open connected before it failed
 		if err := c.open(ctx, sessions[0], sessions[1]); err != nil {
 			return fmt.Errorf("bench relay: %s: %w", c.name(), err)
 		}
-		defer c.close()
 	}
 
 	results := make([][]relaySample, len(contenders))

@@ -358,22 +358,26 @@ func (n *naiveConn) close() {
 
 func (c *naiveContender) open(ctx context.Context, sa, sb *nakama.Session) error {
 	c.count, c.data = newRelayCounter(), make([]byte, relayDataSize)
-	var err error
-	if c.a, err = c.dial(ctx, sa); err != nil {
+	a, err := c.dial(ctx, sa)
+	if err != nil {
 		return err
 	}
-	if c.b, err = c.dial(ctx, sb); err != nil {
-		c.a.c.CloseNow()
+	b, err := c.dial(ctx, sb)
+	if err != nil {
+		_ = a.c.CloseNow()
 		return err
 	}
-	resp, err := c.a.call(ctx, &rtapi.Envelope{Message: &rtapi.Envelope_MatchCreate{MatchCreate: &rtapi.MatchCreate{}}})
+	resp, err := a.call(ctx, &rtapi.Envelope{Message: &rtapi.Envelope_MatchCreate{MatchCreate: &rtapi.MatchCreate{}}})
 	if err == nil {
 		c.matchID = resp.GetMatch().GetMatchId()
-		_, err = c.b.call(ctx, &rtapi.Envelope{Message: &rtapi.Envelope_MatchJoin{MatchJoin: &rtapi.MatchJoin{
+		_, err = b.call(ctx, &rtapi.Envelope{Message: &rtapi.Envelope_MatchJoin{MatchJoin: &rtapi.MatchJoin{
 			Id: &rtapi.MatchJoin_MatchId{MatchId: c.matchID}}}})
 	}
-	go c.a.readLoop(nil)
-	go c.b.readLoop(c.count)
+	// The readers start even after a failure, so that close has them to
+	// wait for.
+	c.a, c.b = a, b
+	go a.readLoop(nil)
+	go b.readLoop(c.count)
 	return err
 }
 
