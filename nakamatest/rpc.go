@@ -56,6 +56,7 @@ func (s *Server) registerRPC() {
 	s.rpc.fns = make(map[string]RPCFunc)
 	s.handleRaw("RpcFunc", s.rpcHTTP)
 	s.handleRaw("RpcFunc2", s.rpcHTTP)
+	handle(s, "RpcFunc", s.rpcGRPC) // served over gRPC only: REST takes rpcHTTP
 }
 
 // RegisterRPC makes fn callable as the server function id. Ids are case
@@ -98,7 +99,7 @@ func writeRPCBody(w http.ResponseWriter, status int, body []byte) {
 // its own shape.
 func (s *Server) rpcHTTP(w http.ResponseWriter, r *http.Request, params map[string]string) {
 	query := r.URL.Query()
-	c := &call{r: r}
+	c := &call{}
 	tokenAuth := false
 	// An http_key in the query wins over any Authorization header; an empty
 	// one counts as absent.
