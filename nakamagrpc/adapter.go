@@ -79,7 +79,6 @@ type Adapter struct {
 	owned   bool
 	addr    string
 	basic   string // "Basic base64(serverKey:)"
-	key     string // the server key, kept out of errors
 	timeout time.Duration
 }
 
@@ -99,7 +98,6 @@ func NewAdapter(addr, serverKey string, opts *Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		basic:   "Basic " + base64.StdEncoding.EncodeToString([]byte(serverKey+":")),
-		key:     serverKey,
 		timeout: o.Timeout,
 	}
 	if a.timeout == 0 {
@@ -196,7 +194,7 @@ func (a *Adapter) Send(ctx context.Context, call *nakama.Call) error {
 		return fmt.Errorf("nakamagrpc: %s: %w", o.Name, cerr)
 	}
 	st := status.Convert(err)
-	msg := a.scrub(st.Message(), call)
+	msg := scrub(st.Message(), call)
 	if len(trailer) > 0 {
 		// Trailers (with at least the content type) arrived: the status is
 		// the server's own answer, not one grpc made up on this side.
@@ -206,10 +204,11 @@ func (a *Adapter) Send(ctx context.Context, call *nakama.Call) error {
 		timedOut: st.Code() == codes.DeadlineExceeded && callCtx.Err() != nil}
 }
 
-// scrub removes the call's credentials from a message: a proxy in between
-// may echo what it received.
-func (a *Adapter) scrub(msg string, call *nakama.Call) string {
-	secrets := []string{a.key, call.Token}
+// scrub removes the call's token and http key from a message: a proxy in
+// between may echo what it received. (The server key travels only in
+// base64, which nothing echoes.)
+func scrub(msg string, call *nakama.Call) string {
+	secrets := []string{call.Token}
 	m := call.Request.ProtoReflect()
 	if fd := m.Descriptor().Fields().ByName("http_key"); fd != nil && fd.Kind() == protoreflect.StringKind {
 		secrets = append(secrets, m.Get(fd).String())
