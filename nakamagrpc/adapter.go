@@ -190,10 +190,17 @@ func (a *Adapter) Send(ctx context.Context, call *nakama.Call) error {
 	if err == nil {
 		return nil
 	}
-	if cerr := ctx.Err(); cerr != nil {
+	st := status.Convert(err)
+	// The server learns the deadline and may end the stream when it passes,
+	// a moment before the context here notices: its expiry is the
+	// context's, not an answer.
+	expired := st.Code() == codes.DeadlineExceeded && len(trailer) == 0
+	if cerr := ctx.Err(); cerr != nil || (expired && pastDeadline(ctx)) {
+		if cerr == nil {
+			cerr = context.DeadlineExceeded
+		}
 		return fmt.Errorf("nakamagrpc: %s: %w", o.Name, cerr)
 	}
-	st := status.Convert(err)
 	msg := scrub(st.Message(), call)
 	if len(trailer) > 0 {
 		// Trailers (with at least the content type) arrived: the status is
@@ -201,7 +208,12 @@ func (a *Adapter) Send(ctx context.Context, call *nakama.Call) error {
 		return &nakama.Error{Code: nakama.Code(st.Code()), Message: msg}
 	}
 	return &transportError{op: o.Name, code: st.Code(), msg: msg, sent: p.Addr != nil,
-		timedOut: st.Code() == codes.DeadlineExceeded && callCtx.Err() != nil}
+		timedOut: expired && pastDeadline(callCtx)}
+}
+
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // scrub removes the call's token and http key from a message: a proxy in
