@@ -35,6 +35,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
+// maxAnswer is the largest answer the adapter accepts when it dials, as the
+// REST adapter's cap on a success body.
+const maxAnswer = 64 << 20
+
 // DefaultAddr is a local server's gRPC address: nakama.DefaultServerURL's
 // port minus one.
 const DefaultAddr = "127.0.0.1:7349"
@@ -50,7 +54,8 @@ type Options struct {
 	// plaintext, as a server without socket.ssl_certificate serves.
 	TLS *tls.Config
 	// DialOptions are added after the adapter's own when it dials, so they
-	// can override them (credentials, reconnect backoff, interceptors). Do
+	// can override them (credentials, reconnect backoff starting at 250 ms
+	// and capped at 5 s, answers up to 64 MiB, interceptors). Do
 	// not add grpc.WithDefaultCallOptions(grpc.WaitForReady(true)): an
 	// unreachable server then makes calls wait out their deadline instead
 	// of failing at once with an error that says nothing was sent.
@@ -124,6 +129,9 @@ func NewAdapter(addr, serverKey string, opts *Options) (*Adapter, error) {
 	dial := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent(ua),
+		// grpc's default cap on an answer is 4 MiB; the REST adapter reads up
+		// to 64 MiB, and a storage listing may be that large.
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswer)),
 		// grpc's own reconnect backoff starts at 1 s and grows to 2 min; a
 		// game client wants a restarted server back within DefaultClient's
 		// retry budget.
