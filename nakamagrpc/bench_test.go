@@ -42,14 +42,7 @@ func serveForBenchmark() {
 // address; it stops with the benchmark. With NAKAMA_URL set it returns that
 // server's instead (and NAKAMA_GRPC_ADDR, or the derived address).
 func benchServer(b *testing.B) (string, string) {
-	if u := os.Getenv("NAKAMA_URL"); u != "" {
-		addr := os.Getenv("NAKAMA_GRPC_ADDR")
-		if addr == "" {
-			var err error
-			if addr, err = nakamagrpc.AddrForURL(u); err != nil {
-				b.Fatal(err)
-			}
-		}
+	if u, addr, ok := realServer(b); ok {
 		return u, addr
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -225,14 +225,7 @@ func TestServerAnswers(t *testing.T) {
 	srv := nakamatest.RunT(t, nil)
 	targets := map[string]string{"nakamatest": srv.GRPCAddr()}
 	key := "defaultkey"
-	if u := os.Getenv("NAKAMA_URL"); u != "" {
-		addr := os.Getenv("NAKAMA_GRPC_ADDR")
-		if addr == "" {
-			var err error
-			if addr, err = nakamagrpc.AddrForURL(u); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if _, addr, ok := realServer(t); ok {
 		targets["real"] = addr
 		if k := os.Getenv("NAKAMA_SERVER_KEY"); k != "" && k != key {
 			t.Skip("the probes assume the default server and http keys")
@@ -270,4 +263,22 @@ func TestHealthcheck(t *testing.T) {
 		Request: &emptypb.Empty{}, Response: &emptypb.Empty{}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// realServer returns the REST URL and gRPC address of the real server
+// NAKAMA_URL names (NAKAMA_GRPC_ADDR, or the URL's port minus one), and
+// false when it is unset.
+func realServer(tb testing.TB) (url, grpcAddr string, ok bool) {
+	url = os.Getenv("NAKAMA_URL")
+	if url == "" {
+		return "", "", false
+	}
+	grpcAddr = os.Getenv("NAKAMA_GRPC_ADDR")
+	if grpcAddr == "" {
+		var err error
+		if grpcAddr, err = nakamagrpc.AddrForURL(url); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return url, grpcAddr, true
 }
