@@ -139,7 +139,7 @@ func wholeSeconds(d time.Duration) time.Duration {
 
 // Server is an in-memory Nakama server. Create it with NewServer and Start,
 // or with Run or RunT. All its methods are safe for concurrent use, also
-// while it serves requests. Close releases the port and every goroutine.
+// while it serves requests. Close releases the ports and every goroutine.
 type Server struct {
 	opts Options
 	log  *slog.Logger

@@ -1,6 +1,7 @@
 // Package conformance is one suite of tests, written against nakama.Client,
 // that any Nakama server must pass: nakamatest runs it on every test run, and
-// a real server runs it when NAKAMA_URL names one.
+// a real server runs it when NAKAMA_URL names one, each over REST and over
+// gRPC (Target.Transport).
 //
 // The suite needs a little server-side setup that clients cannot do
 // (leaderboards, tournaments, notifications, an echo RPC). It asks for it
