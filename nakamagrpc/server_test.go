@@ -214,6 +214,15 @@ func probes(serverKey string) []probe {
 			nakama.Unimplemented, "unknown method NoSuchMethod for service nakama.api.Nakama"},
 		{"unknown service", "/nakama.api.Other/Healthcheck", "", &emptypb.Empty{},
 			nakama.Unimplemented, "unknown service nakama.api.Other"},
+		// REST always sends the body's message, if empty; gRPC may leave it out.
+		{"device request without account", "/nakama.api.Nakama/AuthenticateDevice", basic(serverKey), &api.AuthenticateDeviceRequest{},
+			nakama.InvalidArgument, "Device ID is required."},
+		{"custom request without account", "/nakama.api.Nakama/AuthenticateCustom", basic(serverKey), &api.AuthenticateCustomRequest{},
+			nakama.InvalidArgument, "Custom ID is required."},
+		{"Game Center request without account", "/nakama.api.Nakama/AuthenticateGameCenter", basic(serverKey), &api.AuthenticateGameCenterRequest{},
+			nakama.InvalidArgument, "GameCenter access credentials are required."},
+		{"refresh without token", "/nakama.api.Nakama/SessionRefresh", basic(serverKey), &api.SessionRefreshRequest{},
+			nakama.InvalidArgument, "Refresh token is required."},
 		// REST answers InvalidArgument "http: request body too large".
 		{"oversized request", "/nakama.api.Nakama/AuthenticateDevice", basic(serverKey),
 			&api.AuthenticateDeviceRequest{Account: &api.AccountDevice{Id: strings.Repeat("x", 300_000)}},
