@@ -33,7 +33,6 @@ import (
 // operation, and for session-authenticated operations, the session.
 type call struct {
 	op *op.Operation
-	r  *http.Request
 
 	// The session, for Bearer operations (and BearerOrHTTPKey ones that
 	// presented a token); zero otherwise.
@@ -106,7 +105,7 @@ func (s *Server) buildRoutes() {
 // and Resp are not the row's message types, so a mistake fails the first
 // test that starts a server.
 func handle[Req, Resp proto.Message](s *Server, name string, fn func(ctx context.Context, c *call, req Req) (Resp, error)) {
-	rt := s.routeForRegistration(name)
+	rt := s.routeForRegistration(name, false)
 	if _, ok := rt.op.NewRequest().(Req); !ok {
 		panic(fmt.Sprintf("nakamatest: handler for %s takes %T, want %T", name, *new(Req), rt.op.Request))
 	}
@@ -123,17 +122,18 @@ func handle[Req, Resp proto.Message](s *Server, name string, fn func(ctx context
 }
 
 // handleRaw registers a raw handler for the named operation, with the same
-// checks as handle.
+// checks as handle. Over REST it takes the place of any handler registered
+// with handle, which then serves the operation over gRPC only.
 func (s *Server) handleRaw(name string, fn rawHandler) {
-	s.routeForRegistration(name).raw = fn
+	s.routeForRegistration(name, true).raw = fn
 }
 
-func (s *Server) routeForRegistration(name string) *route {
+func (s *Server) routeForRegistration(name string, raw bool) *route {
 	rt := s.byName[name]
 	if rt == nil {
 		panic("nakamatest: no operation named " + name)
 	}
-	if rt.h != nil || rt.raw != nil {
+	if (raw && rt.raw != nil) || (!raw && rt.h != nil) {
 		panic("nakamatest: operation " + name + " registered twice")
 	}
 	return rt
@@ -349,7 +349,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	// From here on the real server has passed the request to its gRPC
 	// service, whose response metadata the gateway forwards as a header.
 	sw.Header().Set("Grpc-Metadata-Content-Type", "application/grpc")
-	c, err := s.authorize(rt.op, r, req)
+	c, err := s.authorize(rt.op, r.Header.Values("Authorization"), req)
 	if err != nil {
 		s.writeError(sw, err)
 		return
@@ -722,12 +722,13 @@ func parseWellKnown(md protoreflect.MessageDescriptor, s string) (proto.Message,
 }
 
 // authorize checks the credential the operation's Auth column asks for and
-// returns the call it authorizes. Decoding comes first, as on the server,
+// returns the call it authorizes, from the values of the Authorization
+// header or gRPC metadata (the rules are the server's gRPC interceptor's,
+// which serves both). Decoding comes first, as on the server,
 // where the gateway decodes before the gRPC interceptor checks credentials;
 // so a malformed body is reported before a missing credential.
-func (s *Server) authorize(o *op.Operation, r *http.Request, req proto.Message) (*call, error) {
-	c := &call{op: o, r: r}
-	auth := r.Header.Values("Authorization")
+func (s *Server) authorize(o *op.Operation, auth []string, req proto.Message) (*call, error) {
+	c := &call{op: o}
 	switch o.Auth {
 	case op.None:
 		return c, nil

@@ -255,7 +255,7 @@ func TestHTTPKeyAuth(t *testing.T) {
 			r.Header.Add(name, value)
 		}
 		req := &api.Rpc{HttpKey: r.URL.Query().Get("http_key")}
-		c, err := srv.authorize(rpc, r, req)
+		c, err := srv.authorize(rpc, r.Header.Values("Authorization"), req)
 		if err == nil && !c.httpKey {
 			t.Errorf("%s: authorized without the http key flag", query)
 		}
@@ -327,7 +327,7 @@ func TestRawHandlersAndPaths(t *testing.T) {
 	srv := NewServer(nil)
 	unregister(srv, "RpcFunc")
 	srv.handleRaw("RpcFunc", func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-		c := &call{op: op.Get("RpcFunc"), r: r}
+		c := &call{op: op.Get("RpcFunc")}
 		if !srv.bearerSession(c, r.Header.Get("Authorization")) {
 			srv.writeError(w, newError(Unauthenticated, "Auth token invalid"))
 			return

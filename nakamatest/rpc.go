@@ -32,14 +32,17 @@ type RPCRequest struct {
 	Vars     map[string]string
 	Expiry   int64
 	// Payload is the call's input. A POST carries it in the body; a GET
-	// carries none, as on the real server, whatever its query says.
+	// carries none, as on the real server, whatever its query says; a gRPC
+	// call carries the message's.
 	Payload string
 	// HTTPKey is true when the call was made server-to-server with the
 	// runtime http key rather than a session.
 	HTTPKey bool
-	// QueryParams holds the request's query parameters, less http_key.
+	// QueryParams holds the request's query parameters, less http_key;
+	// over gRPC, the metadata whose keys start "q_", less that prefix.
 	QueryParams map[string][]string
-	// Headers holds the request's HTTP headers.
+	// Headers holds the request's HTTP headers; over gRPC, the other
+	// metadata, with lower-case keys.
 	Headers map[string][]string
 }
 
@@ -56,6 +59,7 @@ func (s *Server) registerRPC() {
 	s.rpc.fns = make(map[string]RPCFunc)
 	s.handleRaw("RpcFunc", s.rpcHTTP)
 	s.handleRaw("RpcFunc2", s.rpcHTTP)
+	handle(s, "RpcFunc", s.rpcGRPC) // served over gRPC only: REST takes rpcHTTP
 }
 
 // RegisterRPC makes fn callable as the server function id. Ids are case
@@ -98,7 +102,7 @@ func writeRPCBody(w http.ResponseWriter, status int, body []byte) {
 // its own shape.
 func (s *Server) rpcHTTP(w http.ResponseWriter, r *http.Request, params map[string]string) {
 	query := r.URL.Query()
-	c := &call{r: r}
+	c := &call{}
 	tokenAuth := false
 	// An http_key in the query wins over any Authorization header; an empty
 	// one counts as absent.

@@ -1,9 +1,13 @@
-// Package nakamatest is an in-memory server that speaks the REST API of
-// Nakama 3.40, for tests. Like net/http/httptest or miniredis, a test starts
-// it on a loopback port and points any Nakama client at its URL:
+// Package nakamatest is an in-memory server that speaks the REST and gRPC
+// APIs of Nakama 3.40, for tests. Like net/http/httptest or miniredis, a test
+// starts it on loopback ports and points any Nakama client at its URL (REST
+// and the realtime socket) or its GRPCAddr:
 //
 //	srv := nakamatest.RunT(t, nil)
 //	client := ... srv.URL() ... // server key "defaultkey"
+//
+// Both APIs are served from the same handlers and the same state, so a test
+// may mix transports on one server.
 //
 // It answers as the real server does: the same routes, HTTP statuses, gRPC
 // codes, error messages, JSON encodings, defaults and validation rules,
@@ -23,7 +27,7 @@
 //
 // Deliberate differences from the real server: social providers are not
 // called (see AddGoogleToken and friends), passwords are hashed with PBKDF2
-// rather than bcrypt, there is no gRPC listener, no runtime hooks, no
+// rather than bcrypt, there are no runtime hooks, no
 // X-HTTP-Method-Override and no POST-to-GET path-length fallback.
 package nakamatest
 
@@ -36,19 +40,26 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"google.golang.org/grpc"
 )
 
 // Options configures a Server. A nil *Options, and every zero field, means
 // the default, which is the real server's default configuration.
 type Options struct {
-	// Addr is the TCP address to listen on. Default "127.0.0.1:0", a free
-	// loopback port.
+	// Addr is the TCP address to listen on for REST and the realtime
+	// socket. Default "127.0.0.1:0", a free loopback port.
 	Addr string
+	// GRPCAddr is the TCP address to listen on for the gRPC API. Default
+	// "127.0.0.1:0", a free loopback port of its own (the real server uses
+	// its HTTP port minus one).
+	GRPCAddr string
 	// ServerKey is the key clients present, as HTTP basic-auth user, to
 	// authenticate and refresh sessions. Default "defaultkey".
 	ServerKey string
 	// HTTPKey is the runtime key that server-to-server RPC calls present as
-	// the http_key query parameter. Default "defaulthttpkey".
+	// the http_key query parameter, or over gRPC in the request message.
+	// Default "defaulthttpkey".
 	HTTPKey string
 	// EncryptionKey signs session tokens. Default "defaultencryptionkey".
 	EncryptionKey string
@@ -67,8 +78,9 @@ type Options struct {
 	// session.single_session. Default false.
 	SingleSession bool
 	// MaxRequestSize is the largest request body accepted, in bytes; larger
-	// bodies fail with InvalidArgument "http: request body too large".
-	// Default 262144, the server's socket.max_request_size_bytes.
+	// bodies fail with InvalidArgument "http: request body too large" (over
+	// gRPC, larger messages with ResourceExhausted). Default 262144, the
+	// server's socket.max_request_size_bytes.
 	MaxRequestSize int64
 	// Logger receives one debug record per request and warnings about
 	// handler panics. Tokens and keys are never logged. Default: nothing is
@@ -85,6 +97,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:0"
+	}
+	if c.GRPCAddr == "" {
+		c.GRPCAddr = "127.0.0.1:0"
 	}
 	if c.ServerKey == "" {
 		c.ServerKey = "defaultkey"
@@ -124,7 +139,7 @@ func wholeSeconds(d time.Duration) time.Duration {
 
 // Server is an in-memory Nakama server. Create it with NewServer and Start,
 // or with Run or RunT. All its methods are safe for concurrent use, also
-// while it serves requests. Close releases the port and every goroutine.
+// while it serves requests. Close releases the ports and every goroutine.
 type Server struct {
 	opts Options
 	log  *slog.Logger
@@ -156,19 +171,23 @@ type Server struct {
 	realtime realtimeState
 
 	// Routing, fixed once NewServer returns.
-	routes []*route
-	byName map[string]*route
-	paths  map[string]http.Handler
+	routes   []*route
+	byName   map[string]*route
+	paths    map[string]http.Handler
+	grpcDesc *grpc.ServiceDesc
 
 	// Hooks areas use to release what they own.
 	onClose           []func()
 	onDropConnections []func()
 
-	life   sync.Mutex // serialises Start, Restart and Close; guards below
-	addr   string     // the bound address, kept for Restart
-	hs     *http.Server
-	served chan struct{} // closed when the serve goroutine returns
-	closed bool
+	life       sync.Mutex // serialises Start, Restart and Close; guards below
+	addr       string     // the bound address, kept for Restart
+	grpcAddr   string     // the bound gRPC address, kept for Restart
+	hs         *http.Server
+	served     chan struct{} // closed when the serve goroutine returns
+	gs         *grpc.Server
+	grpcServed chan struct{} // closed when the gRPC serve goroutine returns
+	closed     bool
 
 	// connMu guards conns apart from life, because the HTTP server reports
 	// connection changes while Close holds life and waits for it.
@@ -185,6 +204,7 @@ func NewServer(opts *Options) *Server {
 	s.st.init(s.clock.now())
 	s.buildRoutes()
 	s.registerAreas()
+	s.grpcDesc = s.grpcService()
 	return s
 }
 
@@ -234,11 +254,11 @@ func (s *Server) Start() error {
 	if s.hs != nil {
 		return errors.New("nakamatest: server already started")
 	}
-	return s.listen(s.opts.Addr)
+	return s.listen(s.opts.Addr, s.opts.GRPCAddr)
 }
 
-// Restart closes every connection and the listener, as a server bounce
-// would, then listens again on the same address; it also reopens a server
+// Restart closes every connection and the listeners, as a server bounce
+// would, then listens again on the same addresses; it also reopens a server
 // that Close stopped. Realtime sockets are dropped without a close frame,
 // as when the server's process exits, and what they held (presences,
 // matchmaker tickets) goes with them before Restart returns. The state
@@ -256,16 +276,22 @@ func (s *Server) Restart() error {
 	// sockets; with the listener closed and every upgrade done, they are
 	// all registered and can be dropped for good.
 	s.dropConnections()
-	return s.listen(s.addr)
+	return s.listen(s.addr, s.grpcAddr)
 }
 
-// listen binds addr and starts the serve goroutine; s.life is held.
-func (s *Server) listen(addr string) error {
+// listen binds addr and grpcAddr and starts the serve goroutines; s.life
+// is held.
+func (s *Server) listen(addr, grpcAddr string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("nakamatest: listen: %w", err)
 	}
-	s.addr = l.Addr().String()
+	gl, err := net.Listen("tcp", grpcAddr)
+	if err != nil {
+		_ = l.Close()
+		return fmt.Errorf("nakamatest: listen for gRPC: %w", err)
+	}
+	s.addr, s.grpcAddr = l.Addr().String(), gl.Addr().String()
 	s.connMu.Lock()
 	s.conns = make(map[net.Conn]struct{})
 	s.connMu.Unlock()
@@ -281,6 +307,12 @@ func (s *Server) listen(addr string) error {
 		defer close(done)
 		_ = hs.Serve(l) // returns http.ErrServerClosed on Shutdown
 	}(s.hs, s.served)
+	s.gs = s.newGRPCServer()
+	s.grpcServed = make(chan struct{})
+	go func(gs *grpc.Server, done chan struct{}) {
+		defer close(done)
+		_ = gs.Serve(trackedListener{Listener: gl, s: s}) // returns nil on Stop
+	}(s.gs, s.grpcServed)
 	return nil
 }
 
@@ -315,6 +347,14 @@ func (s *Server) Addr() string {
 	return s.addr
 }
 
+// GRPCAddr returns the address the server's gRPC API listens on, such as
+// "127.0.0.1:41235", or "" before Start.
+func (s *Server) GRPCAddr() string {
+	s.life.Lock()
+	defer s.life.Unlock()
+	return s.grpcAddr
+}
+
 // Close stops the server: it stops accepting connections, waits for
 // requests in flight to finish, closes every connection and returns once no
 // goroutine of the server is left. It is safe to call more than once.
@@ -332,14 +372,16 @@ func (s *Server) Close() {
 	}
 }
 
-// stop shuts the HTTP server down and waits for it; s.life is held.
+// stop shuts the HTTP and gRPC servers down and waits for them; s.life is
+// held.
 func (s *Server) stop() {
 	if s.hs == nil {
 		return
 	}
 	_ = s.hs.Shutdown(context.Background())
 	<-s.served
-	s.hs, s.served = nil, nil
+	stopGRPC(s.gs, s.grpcServed)
+	s.hs, s.served, s.gs, s.grpcServed = nil, nil, nil, nil
 }
 
 // CloseClientConnections closes every client connection at once, even with

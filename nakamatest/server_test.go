@@ -20,6 +20,7 @@ func TestOptionsDefaults(t *testing.T) {
 	s := NewServer(nil)
 	want := Options{
 		Addr:                 "127.0.0.1:0",
+		GRPCAddr:             "127.0.0.1:0",
 		ServerKey:            "defaultkey",
 		HTTPKey:              "defaulthttpkey",
 		EncryptionKey:        "defaultencryptionkey",

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonakama/nakama/nakamagrpc"
 	"go.uber.org/goleak"
 )
 
@@ -91,11 +92,11 @@ func TestServe(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, &out, &out) }()
 
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	var url string
+	re := regexp.MustCompile(`listening on (http://\S+) and gRPC on (\S+)`)
+	var url, grpcAddr string
 	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
+			url, grpcAddr = m[1], m[2]
 		}
 	}
 	if url == "" {
@@ -110,8 +111,31 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("healthcheck: %s", resp.Status)
 	}
+	g, err := nakamagrpc.NewClient(grpcAddr, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Healthcheck(ctx); err != nil {
+		t.Errorf("gRPC healthcheck: %v", err)
+	}
+	_ = g.Close()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+}
+
+func TestPortBelow(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:7350": "127.0.0.1:7349",
+		"127.0.0.1:0":    "127.0.0.1:0",
+		":7350":          ":7349",
+		"127.0.0.1:1":    "",
+		"nope":           "",
+	} {
+		got, err := portBelow(in)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("portBelow(%q) = %q, %v; want %q", in, got, err, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package conformance is one suite of tests, written against nakama.Client,
 // that any Nakama server must pass: nakamatest runs it on every test run, and
-// a real server runs it when NAKAMA_URL names one.
+// a real server runs it when NAKAMA_URL names one, each over REST and over
+// gRPC (Target.Transport).
 //
 // The suite needs a little server-side setup that clients cannot do
 // (leaderboards, tournaments, notifications, an echo RPC). It asks for it
@@ -28,6 +29,18 @@ import (
 	"time"
 
 	"github.com/gonakama/nakama"
+	"github.com/gonakama/nakama/nakamagrpc"
+)
+
+// Transport names the API the suite's client speaks.
+type Transport string
+
+// The transports.
+const (
+	// REST is the server's HTTP API, through nakama.RESTAdapter.
+	REST Transport = "rest"
+	// GRPC is the server's gRPC API, through nakamagrpc.Adapter.
+	GRPC Transport = "grpc"
 )
 
 // Target names the server the suite runs against.
@@ -35,7 +48,13 @@ type Target struct {
 	// Name labels the run in test names ("nakamatest", "real").
 	Name string
 	// URL is the server's REST address, such as "http://127.0.0.1:7350".
+	// The realtime cases use it whatever the Transport.
 	URL string
+	// Transport is the API the client calls. Default REST.
+	Transport Transport
+	// GRPCAddr is the server's gRPC address, for Transport GRPC. Default:
+	// derived from URL, port minus one, as the server binds it.
+	GRPCAddr string
 	// ServerKey is the server key. Default "defaultkey".
 	ServerKey string
 	// HTTPKey is the runtime http key, for server-to-server RPCs.
@@ -51,14 +70,26 @@ type Target struct {
 }
 
 // TargetFromEnv returns the real server named by NAKAMA_URL (with
-// NAKAMA_SERVER_KEY and NAKAMA_HTTP_KEY), and false when NAKAMA_URL is unset.
+// NAKAMA_SERVER_KEY, NAKAMA_HTTP_KEY, and NAKAMA_GRPC_ADDR when its gRPC
+// address is not the derived one), over REST, and false when NAKAMA_URL is
+// unset.
 func TargetFromEnv() (Target, bool) {
 	u := os.Getenv("NAKAMA_URL")
 	if u == "" {
 		return Target{}, false
 	}
-	return Target{Name: "real", URL: u, ServerKey: os.Getenv("NAKAMA_SERVER_KEY"),
-		HTTPKey: os.Getenv("NAKAMA_HTTP_KEY"), Real: true}, true
+	return Target{Name: "real", URL: u, GRPCAddr: os.Getenv("NAKAMA_GRPC_ADDR"),
+		ServerKey: os.Getenv("NAKAMA_SERVER_KEY"), HTTPKey: os.Getenv("NAKAMA_HTTP_KEY"), Real: true}, true
+}
+
+// Over returns the target reached over transport tr, its Name suffixed
+// with the transport's (as "real-grpc") unless tr is REST.
+func (t Target) Over(tr Transport) Target {
+	t.Transport = tr
+	if tr != REST {
+		t.Name += "-" + string(tr)
+	}
+	return t
 }
 
 // Case is one conformance test.
@@ -113,16 +144,11 @@ func Run(t *testing.T, target Target) {
 	if target.HTTPKey == "" {
 		target.HTTPKey = "defaulthttpkey"
 	}
-	// A transport of its own, so the idle connections the run leaves can be
-	// closed when it ends: a real server keeps them open, and no goroutine
-	// may outlive the suite.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	rest, err := nakama.NewRESTAdapter(target.URL, target.ServerKey, &nakama.RESTOptions{HTTPClient: &http.Client{Transport: tr}})
+	adapter, err := newAdapter(t, &target)
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
-	rec := &recorder{next: rest, seen: map[string]int{}}
+	rec := &recorder{next: adapter, seen: map[string]int{}}
 	h := &Harness{
 		Target: target,
 		Client: nakama.NewClientWithAdapter(rec, &nakama.ClientOptions{Retry: nakama.RetryConfig{MaxAttempts: 2}}),
@@ -160,6 +186,43 @@ func Run(t *testing.T, target Target) {
 	if len(missing) > 0 {
 		t.Errorf("conformance: no case had the server answer these operations: %v", missing)
 	}
+}
+
+// newAdapter returns the adapter for the target's transport, filling in a
+// derived GRPCAddr, and closes what it opens when t ends: a real server
+// keeps idle connections open, and no goroutine may outlive the suite.
+func newAdapter(t *testing.T, target *Target) (nakama.ClientAdapter, error) {
+	switch target.Transport {
+	case "", REST:
+		target.Transport = REST
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		t.Cleanup(tr.CloseIdleConnections)
+		return nakama.NewRESTAdapter(target.URL, target.ServerKey, &nakama.RESTOptions{HTTPClient: &http.Client{Transport: tr}})
+	case GRPC:
+		if target.GRPCAddr == "" {
+			addr, err := nakamagrpc.AddrForURL(target.URL)
+			if err != nil {
+				return nil, err
+			}
+			target.GRPCAddr = addr
+		}
+		a, err := nakamagrpc.NewAdapter(target.GRPCAddr, target.ServerKey, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { _ = a.Close() })
+		return a, nil
+	}
+	return nil, fmt.Errorf("unknown transport %q", target.Transport)
+}
+
+// HTTPStatus returns status when the suite speaks REST and 0 otherwise: the
+// HTTPStatus a *nakama.Error of a REST answer with that status carries.
+func (h *Harness) HTTPStatus(status int) int {
+	if h.Target.Transport == REST {
+		return status
+	}
+	return 0
 }
 
 // recorder counts the operations the server answered, with success or with

@@ -71,7 +71,7 @@ func init() {
 		Case{Name: "rpc/errors", Run: func(t *testing.T, h *Harness) {
 			s := h.NewUser(t)
 			_, err := h.Client.RpcFunc(h.Ctx(t), s, h.Unique("missing"), "{}")
-			if e := Code(t, err, nakama.NotFound); e.Message != "RPC function not found" || e.HTTPStatus != 404 {
+			if e := Code(t, err, nakama.NotFound); e.Message != "RPC function not found" || e.HTTPStatus != h.HTTPStatus(404) {
 				t.Errorf("unknown function: %q, status %d", e.Message, e.HTTPStatus)
 			}
 
@@ -80,16 +80,16 @@ func init() {
 				return string(b)
 			}
 			_, err = h.Client.RpcFunc(h.Ctx(t), s, FixtureFail, fail(int(nakama.InvalidArgument), "bad input"))
-			if e := Code(t, err, nakama.InvalidArgument); e.Message != "bad input" || e.HTTPStatus != 400 {
+			if e := Code(t, err, nakama.InvalidArgument); e.Message != "bad input" || e.HTTPStatus != h.HTTPStatus(400) {
 				t.Errorf("coded failure: %q, status %d", e.Message, e.HTTPStatus)
 			}
 			_, err = h.Client.RpcFunc(h.Ctx(t), s, FixtureFail, fail(int(nakama.PermissionDenied), "no"))
-			if e := Code(t, err, nakama.PermissionDenied); e.Message != "no" || e.HTTPStatus != 403 {
+			if e := Code(t, err, nakama.PermissionDenied); e.Message != "no" || e.HTTPStatus != h.HTTPStatus(403) {
 				t.Errorf("coded failure: %q, status %d", e.Message, e.HTTPStatus)
 			}
 			// A code outside 1..16 is answered as Internal.
 			_, err = h.Client.RpcFunc(h.Ctx(t), s, FixtureFail, fail(99, "odd code"))
-			if e := Code(t, err, nakama.Internal); e.Message != "odd code" || e.HTTPStatus != 500 {
+			if e := Code(t, err, nakama.Internal); e.Message != "odd code" || e.HTTPStatus != h.HTTPStatus(500) {
 				t.Errorf("out-of-range code: %q, status %d", e.Message, e.HTTPStatus)
 			}
 		}},
