@@ -39,7 +39,6 @@ func get(t *testing.T, ctx context.Context, url string) (*http.Response, string,
 	return resp, string(b), err
 }
 
-
 func TestHandlerFaults(t *testing.T) {
 	h, srv, calls := httpServer(t)
 	for _, tc := range []struct {
