@@ -1,7 +1,8 @@
 // Package faulty injects network faults for tests, in the spirit of pgx's
 // faultyconn: a TCP proxy whose links can be cut, blackholed, stalled or
-// slowed (Proxy), and an HTTP handler that answers as a broken proxy or a
-// failing server would (Handler).
+// slowed (Proxy); an HTTP handler that answers as a broken proxy or a
+// failing server would (Handler); and a WebSocket relay that slips frames
+// of a test's own between a real server's (WSRelay).
 //
 // Both are for tests only. Every goroutine they start ends by Close, which
 // waits for it, so a test that closes them leaves nothing behind for goleak.
