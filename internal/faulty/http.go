@@ -42,6 +42,11 @@ type Fault struct {
 	Status int
 	// Keep is how many body bytes Truncate and Abort send; 0 means half.
 	Keep int
+	// KeepEncoding makes Truncate and Abort cut the answer as the wrapped
+	// handler encoded it for the request (gzip, when the client accepts it
+	// and the handler compresses). By default they ask for an identity
+	// encoding, so that the cut falls inside the body itself.
+	KeepEncoding bool
 }
 
 // Handler wraps an http.Handler (a nakamatest.Server, say) and applies its
@@ -147,6 +152,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(rec.Code)
 	case Truncate, Abort:
+		if !f.KeepEncoding {
+			r.Header.Del("Accept-Encoding")
+		}
 		rec := h.record(r)
 		body := rec.Body.Bytes()
 		keep := f.Keep
