@@ -26,6 +26,9 @@ import (
 	"github.com/gonakama/nakama/internal/faulty"
 	"github.com/gonakama/nakama/nakamatest"
 	"github.com/heroiclabs/nakama-common/api"
+	"github.com/heroiclabs/nakama-common/rtapi"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // faultRig is a nakamatest server behind a fault-injecting TCP proxy, and a
@@ -735,4 +738,109 @@ func TestFaultRestartTokenLoss(t *testing.T) {
 			t.Logf("re-authenticated and reconnected in %v", time.Since(t2))
 		})
 	}
+}
+
+// TestFaultSocketMalformedFrames: frames a server should never send
+// (undecodable, empty, of the other format's frame type, of a message type
+// this client does not know, an answer type nobody asked for), slipped in
+// between a real server's. Each becomes an OnError event wrapping
+// ErrBadResponse; none panics or ends the connection; a known event with
+// fields this client does not know is delivered; the server's own events
+// and answers go on.
+func TestFaultSocketMalformedFrames(t *testing.T) {
+	notification := &rtapi.Envelope{Message: &rtapi.Envelope_Notifications{Notifications: &rtapi.Notifications{
+		Notifications: []*api.Notification{{Id: "n1", Subject: "newer server", Code: 1}}}}}
+	pbNotification, _ := proto.Marshal(notification)
+	pong, _ := proto.Marshal(&rtapi.Envelope{Cid: "987654", Message: &rtapi.Envelope_Pong{Pong: &rtapi.Pong{}}})
+	type frame struct {
+		name   string
+		binary bool
+		b      []byte
+		bad    bool // reported as an error event
+	}
+	frames := map[nakama.SocketFormat][]frame{
+		nakama.SocketProtobuf: {
+			{"garbage", true, []byte{0xff, 0xff, 0xff}, true},
+			{"truncated field", true, protowire.AppendTag(nil, 14, protowire.BytesType), true},
+			{"truncated length", true, []byte{0x0a, 0x05, 'a'}, true},
+			{"unknown message type", true, protowire.AppendBytes(protowire.AppendTag(nil, 99, protowire.BytesType), []byte{1}), true},
+			{"empty", true, nil, true},
+			{"text frame", false, []byte(`{"pong":{}}`), true},
+			{"known event, unknown field", true, protowire.AppendVarint(protowire.AppendTag(pbNotification, 9999, protowire.VarintType), 7), false},
+			{"answer nobody waits for", true, pong, false},
+		},
+		nakama.SocketJSON: {
+			{"truncated", false, []byte(`{"match_data": {"op_code": "1"`), true},
+			{"not JSON", false, []byte(`<html>502</html>`), true},
+			{"unknown message type", false, []byte(`{"brand_new_message": {"x": 1}}`), true},
+			{"empty", false, nil, true},
+			{"null", false, []byte(`null`), true},
+			{"binary frame", true, pbNotification, true},
+			{"answer type with a non-numeric cid", false, []byte(`{"cid":"abc","pong":{}}`), true},
+			{"known event, unknown field", false, []byte(`{"notifications":{"notifications":[{"id":"n1","subject":"newer server","code":1,"new_field":{"a":[1]}}]},"other":1}`), false},
+			{"answer nobody waits for", false, []byte(`{"cid":"987654","pong":{}}`), false},
+		},
+	}
+	faultFormats(t, func(t *testing.T, format nakama.SocketFormat) {
+		r := newFaultRig(t, nil)
+		s := faultUser(t, r.client)
+		relay, err := faulty.NewWSRelay(r.srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(relay.Close)
+		sock, err := nakama.NewWebSocket(relay.URL(), &nakama.SocketOptions{Format: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sock.Close()
+		var errs []error
+		var subjects []string
+		var disc error
+		sock.OnError(func(err error) { errs = append(errs, err) })
+		sock.OnNotification(func(n *api.Notification) { subjects = append(subjects, n.Subject) })
+		sock.OnDisconnect(func(err error) { disc = err })
+		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := relay.Await(faultCtx(t), func() bool { return len(relay.Conns()) == 1 }); err != nil {
+			t.Fatal(err)
+		}
+		peer := relay.Conns()[0]
+		wantErrs := 0
+		for _, f := range frames[format] {
+			before := len(errs)
+			if err := peer.Inject(faultCtx(t), f.binary, f.b); err != nil {
+				t.Fatalf("inject %s: %v", f.name, err)
+			}
+			// The pong follows the frame: by then the frame was read.
+			if err := sock.Ping(faultCtx(t)); err != nil {
+				t.Fatalf("ping after the %s frame: %v", f.name, err)
+			}
+			sock.Tick()
+			got := errs[before:]
+			t.Logf("%s: %d error events %v", f.name, len(got), got)
+			if f.bad {
+				wantErrs++
+				if len(got) != 1 || !errors.Is(got[0], nakama.ErrBadResponse) {
+					t.Errorf("%s frame: error events %v, want one wrapping ErrBadResponse", f.name, got)
+				}
+			} else if len(got) != 0 {
+				t.Errorf("%s frame: error events %v, want none", f.name, got)
+			}
+		}
+		if err := r.srv.SendNotification(nakamatest.Notification{UserID: s.UserID(), Subject: "from the server", Code: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if err := sock.Ping(faultCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		sock.Tick()
+		if want := []string{"newer server", "from the server"}; fmt.Sprint(subjects) != fmt.Sprint(want) {
+			t.Errorf("notifications %q, want %q", subjects, want)
+		}
+		if len(errs) != wantErrs || disc != nil || !sock.IsConnected() {
+			t.Errorf("%d error events (want %d), disconnect %v, connected %v", len(errs), wantErrs, disc, sock.IsConnected())
+		}
+	})
 }
