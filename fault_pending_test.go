@@ -10,6 +10,8 @@ package nakama_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,24 @@ import (
 	"github.com/gonakama/nakama/nakamatest"
 	"github.com/heroiclabs/nakama-common/api"
 )
+
+// TestSessionLifetimeBeyondDuration: a token whose lifetime (exp - iat)
+// is longer than a time.Duration holds (about 292 years) must not look
+// expired. Today NewSession multiplies the lifetime into a Duration, which
+// overflows: a token for 317 years is Expired at once, expiring in 1759.
+// Found by FuzzSessionTokens.
+func TestSessionLifetimeBeyondDuration(t *testing.T) {
+	for _, exp := range []int64{10_000_000_000, 20_000_000_000, math.MaxInt64} {
+		tok := fuzzToken([]byte(fmt.Sprintf(`{"exp":%d,"iat":1}`, exp)))
+		s, err := nakama.NewSession(&api.Session{Token: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Expired() || s.ExpiresAt().Before(time.Now().AddDate(290, 0, 0)) {
+			t.Errorf("token with exp %d, iat 1: expires at %v, expired %v", exp, s.ExpiresAt(), s.Expired())
+		}
+	}
+}
 
 // TestFaultSlowConsumerDropReport: the count of the events dropped while
 // the application did not Tick reaches it at the next Tick, even when no
