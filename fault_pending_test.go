@@ -9,7 +9,6 @@ package nakama_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -49,21 +48,9 @@ func TestFaultSlowConsumerDropReport(t *testing.T) {
 		r := newFaultRig(t, nil)
 		s := faultUser(t, r.client)
 		const queue = 8
-		sock, err := nakama.NewWebSocket(r.proxy.URL(), &nakama.SocketOptions{Format: format, EventQueueSize: queue})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sock.Close()
 		var got, dropped int
-		sock.OnNotification(func(*api.Notification) { got++ })
-		sock.OnError(func(err error) {
-			if errors.Is(err, nakama.ErrEventQueueFull) {
-				dropped += faultDropped(t, []error{err})
-			}
-		})
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatal(err)
-		}
+		sock := faultTickSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format, EventQueueSize: queue},
+			countEvents(t, &got, &dropped))
 		const sent = 40
 		for i := range sent {
 			if err := r.srv.SendNotification(nakamatest.Notification{UserID: s.UserID(), Subject: "flood", Code: 1 + i}); err != nil {

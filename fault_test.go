@@ -129,6 +129,36 @@ func faultSocket(t *testing.T, url string, s *nakama.Session, opts *nakama.Socke
 	return sock, disconnected
 }
 
+// faultReconnect connects sock again for s and pings, and logs how long
+// the recovery took.
+func faultReconnect(t *testing.T, sock *nakama.WebSocket, s *nakama.Session) {
+	t.Helper()
+	t0 := time.Now()
+	if err := sock.Connect(faultCtx(t), s, nil); err != nil {
+		t.Fatalf("reconnect: %v", err)
+	}
+	if err := sock.Ping(faultCtx(t)); err != nil {
+		t.Fatalf("ping after reconnect: %v", err)
+	}
+	t.Logf("reconnect and first pong: %v", time.Since(t0))
+}
+
+// faultTickSocket returns a socket for s at url in Tick mode, connected
+// after setup has set its handlers, and closed when the test ends.
+func faultTickSocket(t *testing.T, url string, s *nakama.Session, opts *nakama.SocketOptions, setup func(*nakama.WebSocket)) *nakama.WebSocket {
+	t.Helper()
+	sock, err := nakama.NewWebSocket(url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sock.Close() })
+	setup(sock)
+	if err := sock.Connect(faultCtx(t), s, nil); err != nil {
+		t.Fatal(err)
+	}
+	return sock
+}
+
 func faultFormats(t *testing.T, f func(t *testing.T, format nakama.SocketFormat)) {
 	for _, format := range []nakama.SocketFormat{nakama.SocketProtobuf, nakama.SocketJSON} {
 		t.Run(format.String(), func(t *testing.T) { f(t, format) })
@@ -251,14 +281,7 @@ func TestFaultSocketServerStopsMidRequest(t *testing.T) {
 			t.Fatalf("disconnect %v, connected %v", disc, sock.IsConnected())
 		}
 
-		t1 := time.Now()
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatalf("reconnect: %v", err)
-		}
-		if err := sock.Ping(faultCtx(t)); err != nil {
-			t.Fatalf("ping after reconnect: %v", err)
-		}
-		t.Logf("reconnect and first pong: %v", time.Since(t1))
+		faultReconnect(t, sock, s)
 	})
 }
 
@@ -296,14 +319,7 @@ func TestFaultSocketBlackhole(t *testing.T) {
 		}
 
 		r.proxy.Pass()
-		t1 := time.Now()
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatalf("reconnect: %v", err)
-		}
-		if err := sock.Ping(faultCtx(t)); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("reconnect and first pong: %v", time.Since(t1))
+		faultReconnect(t, sock, s)
 	})
 }
 
@@ -501,12 +517,7 @@ func TestFaultSocketOverReadLimit(t *testing.T) {
 			t.Fatalf("disconnect %v", disc)
 		}
 		// What fits still works on a new connection.
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := sock.Ping(faultCtx(t)); err != nil {
-			t.Fatal(err)
-		}
+		faultReconnect(t, sock, s)
 	})
 }
 
@@ -568,24 +579,9 @@ func TestFaultSlowConsumer(t *testing.T) {
 		r := newFaultRig(t, nil)
 		s := faultUser(t, r.client)
 		const queue = 16
-		sock, err := nakama.NewWebSocket(r.proxy.URL(), &nakama.SocketOptions{Format: format, EventQueueSize: queue})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sock.Close()
-		var got int
-		var queueFull []error
-		sock.OnNotification(func(*api.Notification) { got++ })
-		sock.OnError(func(err error) {
-			if errors.Is(err, nakama.ErrEventQueueFull) {
-				queueFull = append(queueFull, err)
-			} else {
-				t.Errorf("error event %v", err)
-			}
-		})
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatal(err)
-		}
+		var got, dropped int
+		sock := faultTickSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format, EventQueueSize: queue},
+			countEvents(t, &got, &dropped))
 
 		content := `{"pad":"` + strings.Repeat("x", 32<<10) + `"}`
 		heap0 := faultHeap()
@@ -626,7 +622,6 @@ func TestFaultSlowConsumer(t *testing.T) {
 			t.Fatal(err)
 		}
 		sock.Tick()
-		dropped := faultDropped(t, queueFull)
 		t.Logf("handled %d, dropped %d, of %d", got, dropped, sent+1)
 		if got+dropped != sent+1 {
 			t.Errorf("handled %d + reported dropped %d != %d sent: events went missing unreported", got, dropped, sent+1)
@@ -642,24 +637,28 @@ func faultHeap() int64 {
 	return int64(m.HeapAlloc)
 }
 
-// faultDropped sums the counts the ErrEventQueueFull reports give ("N
-// events dropped").
-func faultDropped(t *testing.T, errs []error) int {
-	t.Helper()
-	total := 0
-	for _, err := range errs {
-		var n int
-		msg := err.Error()
-		i := strings.IndexAny(msg, "0123456789")
-		if i < 0 {
-			t.Fatalf("queue-full report without a count: %v", err)
-		}
-		if _, err := fmt.Sscanf(msg[i:], "%d", &n); err != nil {
-			t.Fatalf("queue-full report %q: %v", msg, err)
-		}
-		total += n
+// countEvents returns handlers that count notifications into got and
+// the events ErrEventQueueFull reports say were dropped ("N events
+// dropped") into dropped; any other error event fails the test.
+func countEvents(t *testing.T, got, dropped *int) func(*nakama.WebSocket) {
+	return func(sock *nakama.WebSocket) {
+		sock.OnNotification(func(*api.Notification) { *got++ })
+		sock.OnError(func(err error) {
+			if !errors.Is(err, nakama.ErrEventQueueFull) {
+				t.Errorf("error event %v", err)
+				return
+			}
+			msg := err.Error()
+			i := strings.IndexAny(msg, "0123456789")
+			var n int
+			if i < 0 {
+				t.Errorf("queue-full report without a count: %v", err)
+			} else if _, err := fmt.Sscanf(msg[i:], "%d", &n); err != nil {
+				t.Errorf("queue-full report %q: %v", msg, err)
+			}
+			*dropped += n
+		})
 	}
-	return total
 }
 
 // TestFaultRestartTokenLoss: the server restarts; in one case it keeps its
@@ -699,16 +698,14 @@ func TestFaultRestartTokenLoss(t *testing.T) {
 			t1 := time.Now()
 			_, err := r.client.GetAccount(faultCtx(t), s)
 			t.Logf("first REST call after the restart: %v (%v)", time.Since(t1), err)
-			serr := sock.Connect(faultCtx(t), s, nil)
 			if !lost {
-				if err != nil || serr != nil {
-					t.Fatalf("after a restart that kept the tokens: REST %v, socket %v", err, serr)
+				if err != nil {
+					t.Fatalf("REST after a restart that kept the tokens: %v", err)
 				}
-				if err := sock.Ping(faultCtx(t)); err != nil {
-					t.Fatal(err)
-				}
+				faultReconnect(t, sock, s)
 				return
 			}
+			serr := sock.Connect(faultCtx(t), s, nil)
 			if !errors.Is(err, nakama.ErrSessionExpired) || !errors.Is(err, nakama.ErrUnauthenticated) {
 				t.Errorf("REST with a lost token: %v, want ErrSessionExpired from the rejected refresh", err)
 			}
@@ -729,12 +726,7 @@ func TestFaultRestartTokenLoss(t *testing.T) {
 			if _, err := r.client.GetAccount(faultCtx(t), s2); err != nil {
 				t.Fatal(err)
 			}
-			if err := sock.Connect(faultCtx(t), s2, nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := sock.Ping(faultCtx(t)); err != nil {
-				t.Fatal(err)
-			}
+			faultReconnect(t, sock, s2)
 			t.Logf("re-authenticated and reconnected in %v", time.Since(t2))
 		})
 	}
@@ -789,20 +781,14 @@ func TestFaultSocketMalformedFrames(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(relay.Close)
-		sock, err := nakama.NewWebSocket(relay.URL(), &nakama.SocketOptions{Format: format})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sock.Close()
 		var errs []error
 		var subjects []string
 		var disc error
-		sock.OnError(func(err error) { errs = append(errs, err) })
-		sock.OnNotification(func(n *api.Notification) { subjects = append(subjects, n.Subject) })
-		sock.OnDisconnect(func(err error) { disc = err })
-		if err := sock.Connect(faultCtx(t), s, nil); err != nil {
-			t.Fatal(err)
-		}
+		sock := faultTickSocket(t, relay.URL(), s, &nakama.SocketOptions{Format: format}, func(sock *nakama.WebSocket) {
+			sock.OnError(func(err error) { errs = append(errs, err) })
+			sock.OnNotification(func(n *api.Notification) { subjects = append(subjects, n.Subject) })
+			sock.OnDisconnect(func(err error) { disc = err })
+		})
 		if err := relay.Await(faultCtx(t), func() bool { return len(relay.Conns()) == 1 }); err != nil {
 			t.Fatal(err)
 		}

@@ -90,13 +90,7 @@ func TestHandlerFaults(t *testing.T) {
 // gives up.
 func TestHandlerStall(t *testing.T) {
 	h, srv, _ := httpServer(t)
-	h.Set(Fault{Kind: Stall})
-	done := make(chan string)
-	go func() {
-		_, body, _ := get(t, testCtx(t), srv.URL)
-		done <- body
-	}()
-	awaitStalled(t, h, 1)
+	done := stalledGet(t, h, srv)
 	select {
 	case <-done:
 		t.Fatal("a stalled request was answered")
@@ -124,17 +118,24 @@ func TestHandlerStall(t *testing.T) {
 // Close releases what is stalled and waits for it.
 func TestHandlerCloseReleases(t *testing.T) {
 	h, srv, _ := httpServer(t)
+	done := stalledGet(t, h, srv)
+	h.Close()
+	if body := <-done; body != answer {
+		t.Fatalf("request released by Close answered %q", body)
+	}
+}
+
+// stalledGet sets a Stall and sends a GET that it holds; the body of the
+// answer arrives on the channel.
+func stalledGet(t *testing.T, h *Handler, srv *httptest.Server) <-chan string {
 	h.Set(Fault{Kind: Stall})
-	done := make(chan string)
+	done := make(chan string, 1)
 	go func() {
 		_, body, _ := get(t, testCtx(t), srv.URL)
 		done <- body
 	}()
 	awaitStalled(t, h, 1)
-	h.Close()
-	if body := <-done; body != answer {
-		t.Fatalf("request released by Close answered %q", body)
-	}
+	return done
 }
 
 func awaitStalled(t *testing.T, h *Handler, n int64) {
