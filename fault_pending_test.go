@@ -25,7 +25,8 @@ import (
 // is longer than a time.Duration holds (about 292 years) must not look
 // expired. Today NewSession multiplies the lifetime into a Duration, which
 // overflows: a token for 317 years is Expired at once, expiring in 1759.
-// Found by FuzzSessionTokens.
+// Found while writing FuzzSessionTokens's expiry property, which leaves
+// such lifetimes to this test.
 func TestSessionLifetimeBeyondDuration(t *testing.T) {
 	for _, exp := range []int64{10_000_000_000, 20_000_000_000, math.MaxInt64} {
 		tok := fuzzToken([]byte(fmt.Sprintf(`{"exp":%d,"iat":1}`, exp)))

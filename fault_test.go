@@ -14,6 +14,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -45,20 +47,46 @@ var faultRetry = nakama.RetryConfig{MaxAttempts: 4, BaseDelay: time.Millisecond,
 
 func newFaultRig(t *testing.T, opts *nakama.ClientOptions) *faultRig {
 	t.Helper()
-	// Tokens last long enough that no call refreshes first: a refresh
-	// would meet the faults meant for the call.
 	srv := nakamatest.RunT(t, &nakamatest.Options{TokenExpiry: time.Hour, RefreshTokenExpiry: 2 * time.Hour})
-	p, err := faulty.Listen(srv.Addr())
+	r := newFaultRigAt(t, srv.Addr(), opts)
+	r.srv = srv
+	return r
+}
+
+// newFaultRigAt is a rig for the server at addr (host:port); its srv is
+// nil.
+func newFaultRigAt(t *testing.T, addr string, opts *nakama.ClientOptions) *faultRig {
+	t.Helper()
+	p, err := faulty.Listen(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	return &faultRig{srv: srv, proxy: p, client: faultClient(t, p.URL(), opts)}
+	return &faultRig{proxy: p, client: faultClient(t, p.URL(), opts)}
+}
+
+// faultServers runs f with a rig for nakamatest, and for the real server
+// NAKAMA_URL names when it is set, for the faults that need nothing of
+// nakamatest's direct API.
+func faultServers(t *testing.T, f func(t *testing.T, r *faultRig)) {
+	t.Run("nakamatest", func(t *testing.T) { f(t, newFaultRig(t, nil)) })
+	raw := os.Getenv("NAKAMA_URL")
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		t.Fatalf("NAKAMA_URL %q: %v", raw, err)
+	}
+	t.Run("real", func(t *testing.T) { f(t, newFaultRigAt(t, u.Host, nil)) })
 }
 
 func faultClient(t *testing.T, url string, opts *nakama.ClientOptions) *nakama.DefaultClient {
 	t.Helper()
-	o := nakama.ClientOptions{Retry: faultRetry}
+	// No refresh before a call unless the token has expired (a real
+	// server's tokens last 60 s): a refresh would meet the faults meant for
+	// the call.
+	o := nakama.ClientOptions{Retry: faultRetry, RefreshWindow: time.Nanosecond}
 	if opts != nil {
 		o = *opts
 	}
@@ -67,7 +95,11 @@ func faultClient(t *testing.T, url string, opts *nakama.ClientOptions) *nakama.D
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	o.REST.HTTPClient = &http.Client{Transport: tr}
-	c, err := nakama.NewClient(url, "defaultkey", &o)
+	key := os.Getenv("NAKAMA_SERVER_KEY")
+	if key == "" {
+		key = "defaultkey"
+	}
+	c, err := nakama.NewClient(url, key, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +254,14 @@ func TestFaultRESTServerStopsMidRequest(t *testing.T) {
 		}
 	})
 
-	t.Run("GetAccount, idempotent", func(t *testing.T) {
+	t.Run("GetAccount, idempotent", func(t *testing.T) { faultServers(t, restCutBeforeAnswer) })
+}
+
+// restCutBeforeAnswer: an idempotent call whose link is cut after the
+// request went out and before the answer came is retried and succeeds.
+func restCutBeforeAnswer(t *testing.T, r *faultRig) {
+	s := faultUser(t, r.client)
+	{
 		accepted, up := r.proxy.Accepted(), r.proxy.Bytes(faulty.Up)
 		r.proxy.Stall(faulty.Down) // the answer never leaves the proxy
 		type result struct {
@@ -248,7 +287,7 @@ func TestFaultRESTServerStopsMidRequest(t *testing.T) {
 		if r.proxy.Accepted() <= accepted {
 			t.Error("no new connection was made for the retry")
 		}
-	})
+	}
 }
 
 // TestFaultSocketServerStopsMidRequest: the link dies while a socket
@@ -290,36 +329,37 @@ func TestFaultSocketServerStopsMidRequest(t *testing.T) {
 // last pong and ends the connection with ErrHeartbeatTimeout; a request
 // waiting meanwhile fails with the same cause.
 func TestFaultSocketBlackhole(t *testing.T) {
-	faultFormats(t, func(t *testing.T, format nakama.SocketFormat) {
-		r := newFaultRig(t, nil)
-		s := faultUser(t, r.client)
-		keep := nakama.KeepaliveConfig{Interval: 100 * time.Millisecond, Timeout: 300 * time.Millisecond}
-		sock, disconnected := faultSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format, Keepalive: keep})
-		if err := sock.Ping(faultCtx(t)); err != nil {
-			t.Fatal(err)
-		}
+	faultServers(t, func(t *testing.T, r *faultRig) {
+		faultFormats(t, func(t *testing.T, format nakama.SocketFormat) {
+			s := faultUser(t, r.client)
+			keep := nakama.KeepaliveConfig{Interval: 100 * time.Millisecond, Timeout: 300 * time.Millisecond}
+			sock, disconnected := faultSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format, Keepalive: keep})
+			if err := sock.Ping(faultCtx(t)); err != nil {
+				t.Fatal(err)
+			}
 
-		r.proxy.Blackhole(faulty.Both)
-		t0 := time.Now()
-		errc := make(chan error, 1)
-		go func() {
-			_, err := sock.RpcFunc(faultCtx(t), "missing", "")
-			errc <- err
-		}()
-		disc := faultWait(t, disconnected, "the heartbeat to notice the dead link")
-		t.Logf("blackhole to disconnect: %v (documented bound: %v after the last pong)", time.Since(t0), keep.Interval+keep.Timeout)
-		if !errors.Is(disc, nakama.ErrHeartbeatTimeout) || !nakama.Timeout(disc) || nakama.CloseStatus(disc) != 1006 {
-			t.Fatalf("disconnect %v, want a heartbeat timeout", disc)
-		}
-		if err := faultWait(t, errc, "the waiting request"); !errors.Is(err, nakama.ErrHeartbeatTimeout) {
-			t.Fatalf("request waiting on a dead link: %v", err)
-		}
-		if r.proxy.Discarded(faulty.Up) == 0 {
-			t.Error("nothing was sent into the blackhole: the heartbeat did not ping")
-		}
+			r.proxy.Blackhole(faulty.Both)
+			t0 := time.Now()
+			errc := make(chan error, 1)
+			go func() {
+				_, err := sock.RpcFunc(faultCtx(t), "missing", "")
+				errc <- err
+			}()
+			disc := faultWait(t, disconnected, "the heartbeat to notice the dead link")
+			t.Logf("blackhole to disconnect: %v (documented bound: %v after the last pong)", time.Since(t0), keep.Interval+keep.Timeout)
+			if !errors.Is(disc, nakama.ErrHeartbeatTimeout) || !nakama.Timeout(disc) || nakama.CloseStatus(disc) != 1006 {
+				t.Fatalf("disconnect %v, want a heartbeat timeout", disc)
+			}
+			if err := faultWait(t, errc, "the waiting request"); !errors.Is(err, nakama.ErrHeartbeatTimeout) {
+				t.Fatalf("request waiting on a dead link: %v", err)
+			}
+			if r.proxy.Discarded(faulty.Up) == 0 {
+				t.Error("nothing was sent into the blackhole: the heartbeat did not ping")
+			}
 
-		r.proxy.Pass()
-		faultReconnect(t, sock, s)
+			r.proxy.Pass()
+			faultReconnect(t, sock, s)
+		})
 	})
 }
 
@@ -472,28 +512,29 @@ func TestFaultStalledAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	faultFormats(t, func(t *testing.T, format nakama.SocketFormat) {
-		r := newFaultRig(t, nil)
-		s := faultUser(t, r.client)
-		sock, disconnected := faultSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format})
-		r.proxy.Stall(faulty.Down)
-		ctx, cancel := context.WithTimeout(faultCtx(t), 150*time.Millisecond)
-		defer cancel()
-		t0 := time.Now()
-		err := sock.Ping(ctx)
-		t.Logf("stalled socket request ended after %v: %v", time.Since(t0), err)
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("error %v, want the context's deadline", err)
-		}
-		r.proxy.Pass()
-		if err := sock.Ping(faultCtx(t)); err != nil {
-			t.Fatalf("ping once the link passes again: %v", err)
-		}
-		select {
-		case err := <-disconnected:
-			t.Fatalf("a stall shorter than the heartbeat's bound disconnected: %v", err)
-		default:
-		}
+	faultServers(t, func(t *testing.T, r *faultRig) {
+		faultFormats(t, func(t *testing.T, format nakama.SocketFormat) {
+			s := faultUser(t, r.client)
+			sock, disconnected := faultSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format})
+			r.proxy.Stall(faulty.Down)
+			ctx, cancel := context.WithTimeout(faultCtx(t), 150*time.Millisecond)
+			defer cancel()
+			t0 := time.Now()
+			err := sock.Ping(ctx)
+			t.Logf("stalled socket request ended after %v: %v", time.Since(t0), err)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error %v, want the context's deadline", err)
+			}
+			r.proxy.Pass()
+			if err := sock.Ping(faultCtx(t)); err != nil {
+				t.Fatalf("ping once the link passes again: %v", err)
+			}
+			select {
+			case err := <-disconnected:
+				t.Fatalf("a stall shorter than the heartbeat's bound disconnected: %v", err)
+			default:
+			}
+		})
 	})
 }
 
