@@ -219,6 +219,21 @@ func holdRPC(t *testing.T, srv *nakamatest.Server) (started <-chan struct{}, cal
 	return ch, calls, release
 }
 
+// cutWhileHeld makes call, cuts the proxy's links once the server holds
+// it (started), and returns the call's error, logging how long it took to
+// come after the cut.
+func cutWhileHeld(t *testing.T, r *faultRig, started <-chan struct{}, call func(context.Context) error) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- call(faultCtx(t)) }()
+	faultWait(t, started, "the RPC to start on the server")
+	t0 := time.Now()
+	r.proxy.Cut()
+	err := faultWait(t, errc, "the call to fail")
+	t.Logf("cut to error: %v (%v)", time.Since(t0), err)
+	return err
+}
+
 // isNetworkFailure reports whether err is the failure of a connection that
 // was cut under a request: a reset, or an end of stream.
 func isNetworkFailure(err error) bool {
@@ -236,16 +251,10 @@ func TestFaultRESTServerStopsMidRequest(t *testing.T) {
 	started, calls, _ := holdRPC(t, r.srv)
 
 	t.Run("RpcFunc, not idempotent", func(t *testing.T) {
-		errc := make(chan error, 1)
-		go func() {
-			_, err := r.client.RpcFunc(faultCtx(t), s, "hold", "{}")
-			errc <- err
-		}()
-		faultWait(t, started, "the RPC to start on the server")
-		t0 := time.Now()
-		r.proxy.Cut()
-		err := faultWait(t, errc, "the call to fail")
-		t.Logf("cut to error: %v (%v)", time.Since(t0), err)
+		err := cutWhileHeld(t, r, started, func(ctx context.Context) error {
+			_, err := r.client.RpcFunc(ctx, s, "hold", "{}")
+			return err
+		})
 		if err == nil || !isNetworkFailure(err) || errors.Is(err, nakama.ErrBadResponse) {
 			t.Fatalf("error %v, want the network failure", err)
 		}
@@ -301,16 +310,11 @@ func TestFaultSocketServerStopsMidRequest(t *testing.T) {
 		started, _, _ := holdRPC(t, r.srv)
 		sock, disconnected := faultSocket(t, r.proxy.URL(), s, &nakama.SocketOptions{Format: format})
 
-		errc := make(chan error, 1)
-		go func() {
-			_, err := sock.RpcFunc(faultCtx(t), "hold", "{}")
-			errc <- err
-		}()
-		faultWait(t, started, "the RPC to start on the server")
 		t0 := time.Now()
-		r.proxy.Cut()
-		err := faultWait(t, errc, "the request to fail")
-		t.Logf("cut to request error: %v (%v)", time.Since(t0), err)
+		err := cutWhileHeld(t, r, started, func(ctx context.Context) error {
+			_, err := sock.RpcFunc(ctx, "hold", "{}")
+			return err
+		})
 		if !errors.Is(err, nakama.ErrSocketClosed) || nakama.CloseStatus(err) != 1006 {
 			t.Fatalf("request error %v, want a 1006 *CloseError", err)
 		}
