@@ -9,9 +9,9 @@ package nakama_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +73,9 @@ func TestFaultSlowConsumerDropReport(t *testing.T) {
 // context that never ends, on a link that is alive but never answers,
 // fails with a timeout by the socket's default request timeout (#8.3)
 // rather than wait until Close. The heartbeat is given a longer bound than
-// this test waits, so it is the request timeout that must end the wait.
+// this test waits, so it is the request timeout that must end the wait;
+// it must end it before the server gives up on the link (about 40 s: its
+// WebSocket pings go unanswered).
 func TestFaultStalledSocketRequestDefaultTimeout(t *testing.T) {
 	r := newFaultRig(t, nil)
 	s := faultUser(t, r.client)
@@ -88,11 +90,11 @@ func TestFaultStalledSocketRequestDefaultTimeout(t *testing.T) {
 	select {
 	case err := <-errc:
 		t.Logf("request ended after %v: %v", time.Since(t0), err)
-		if !nakama.Timeout(err) {
-			t.Errorf("error %v, want a timeout", err)
-		}
-		if !sock.IsConnected() && !strings.Contains(err.Error(), "heartbeat") {
-			t.Log("the socket disconnected too")
+		// Today it ends after about 40 s, when the server, whose pings the
+		// blackhole swallows, drops the connection: a 1006 close, not a
+		// timeout. A default request timeout must come before that.
+		if !nakama.Timeout(err) || errors.Is(err, nakama.ErrSocketClosed) {
+			t.Errorf("error %v, want the request's timeout", err)
 		}
 	case <-ctx.Done():
 		_ = sock.Close()
