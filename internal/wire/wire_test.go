@@ -143,44 +143,6 @@ func TestDecodeMatchDataJSON(t *testing.T) {
 	}
 }
 
-// FuzzDecodeJSON: whatever the fast path accepts, protojson accepts too and
-// decodes to the same envelope; Decode never panics.
-func FuzzDecodeJSON(f *testing.F) {
-	f.Add([]byte(`{"match_data":{"match_id":"a.b","presence":{"user_id":"u"},"op_code":"12","data":"aGVsbG8=","reliable":true}}`))
-	f.Add([]byte(`{"cid":"1","match_data":{"match_id":"\u00fc\ud83d\ude00"}}`))
-	f.Add([]byte(`{"match_data":{"op_code":-3,"data":"AA"}}`))
-	f.Add([]byte(`{"rpc":{"id":"x"}}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		md, cid, ok := decodeMatchDataJSON(b)
-		env, err := JSON.Decode(b)
-		if !ok {
-			return
-		}
-		want := &rtapi.Envelope{}
-		if err := protojson.Unmarshal(b, want); err != nil {
-			t.Fatalf("fast path accepted what protojson refuses (%v): %q", err, b)
-		}
-		got := &rtapi.Envelope{Cid: cid, Message: &rtapi.Envelope_MatchData{MatchData: md}}
-		if !proto.Equal(got, want) {
-			t.Fatalf("%q\n got %v\nwant %v", b, got, want)
-		}
-		if err != nil || !proto.Equal(env, want) {
-			t.Fatalf("Decode: %v %v", env, err)
-		}
-	})
-}
-
-// FuzzDecodeProtobuf: Decode never panics on any frame.
-func FuzzDecodeProtobuf(f *testing.F) {
-	b, _ := proto.Marshal(toEnvelope(sendCases[3]))
-	f.Add(b)
-	b, _ = Protobuf.AppendMatchDataSend(nil, sendCases[1])
-	f.Add(b)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = Protobuf.Decode(b)
-	})
-}
-
 // benchSizes are the match data sizes the benchmarks run at: a game's
 // typical input or state delta, and a larger snapshot.
 var benchSizes = []int{64, 1024}
