@@ -65,9 +65,14 @@ type sockEventQueue struct {
 	// inHandler is set by the dispatcher while it runs handlers, so that
 	// Close called from one does not wait for the dispatcher.
 	inHandler atomic.Bool
+	// batch is the dispatcher's, kept between runs (only one runs at a
+	// time); dispatchFn is dispatchLoop made once, so that starting a
+	// dispatcher allocates nothing.
+	batch      []sockEvent
+	dispatchFn func()
 }
 
-func (q *sockEventQueue) init(s *WebSocket) { q.s = s }
+func (q *sockEventQueue) init(s *WebSocket) { q.s, q.dispatchFn = s, s.dispatchLoop }
 
 // fitsLocked reports whether an event of size bytes fits.
 func (q *sockEventQueue) fitsLocked(size int) bool {
@@ -104,7 +109,7 @@ func (q *sockEventQueue) push(ev sockEvent, always bool) bool {
 	q.dispatching = q.dispatching || start
 	q.mu.Unlock()
 	if start {
-		go q.s.dispatchLoop()
+		go q.dispatchFn()
 	}
 	return true
 }
@@ -161,16 +166,19 @@ func (s *WebSocket) Tick() int {
 // no dispatcher running starts it.
 func (s *WebSocket) dispatchLoop() {
 	q := &s.q
-	var batch []sockEvent
 	for {
 		q.mu.Lock()
 		if len(q.buf) == 0 && q.dropped == 0 {
 			q.dispatching = false
+			if cap(q.batch) > 256 {
+				q.batch = nil
+			}
 			q.mu.Unlock()
 			s.maybeDown()
 			return
 		}
-		batch = q.takeLocked(batch)
+		q.batch = q.takeLocked(q.batch)
+		batch := q.batch
 		q.mu.Unlock()
 		q.inHandler.Store(true)
 		for i := range batch {

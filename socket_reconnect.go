@@ -243,6 +243,9 @@ func (s *WebSocket) reconnect(rc *sockReconnect, cause error) {
 		s.mu.Unlock()
 		c.start()
 		rep.Restored, rep.Failed = s.restore(rc.ctx, c)
+		if rc.ctx.Err() != nil {
+			rep.Err = errReconnectStopped // Close came during the restore
+		}
 	}
 	s.mu.Lock()
 	s.rc = nil

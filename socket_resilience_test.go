@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -159,7 +160,9 @@ func TestSocketBurst(t *testing.T) {
 				t.Skip("NAKAMA_URL is not set: no real server to burst")
 			}
 			key := os.Getenv("NAKAMA_SERVER_KEY")
-			cl, err := NewClient(u, key, nil)
+			hc := &http.Client{Transport: &http.Transport{}}
+			t.Cleanup(hc.CloseIdleConnections)
+			cl, err := NewClient(u, key, &ClientOptions{REST: RESTOptions{HTTPClient: hc}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -193,7 +193,7 @@ func (s *WebSocket) Connect(ctx context.Context, session *Session, opts *Connect
 	prev := s.conn
 	if s.connecting || s.rc != nil || (prev != nil && !prev.isDone()) {
 		s.mu.Unlock()
-		return &OpError{Op: "Connect", Err: errors.New("socket already connected")}
+		return &OpError{Op: "Connect", Err: errors.New("socket already connected or reconnecting")}
 	}
 	s.connecting = true
 	s.closed = false
@@ -447,6 +447,10 @@ type sockConn struct {
 	wroom   chan struct{} // made by a sender waiting for room, closed at the next turn
 	widle   chan struct{} // made by the finisher, closed when the writer exits
 	frames  [][]byte      // the writer's batch for adapter.Send; only a writer touches it
+	// writeFn is writeLoop as a func value made once, so that starting a
+	// writer allocates nothing (a go statement with a fresh method value
+	// would allocate a closure each time).
+	writeFn func()
 
 	nextCID atomic.Uint64
 	pmu     sync.Mutex
@@ -505,6 +509,7 @@ func newSockConn(s *WebSocket) *sockConn {
 	if n := s.opts.MaxRequestsInFlight; n > 0 {
 		c.slots = make(chan struct{}, n)
 	}
+	c.writeFn = c.writeLoop
 	return c
 }
 
@@ -646,7 +651,7 @@ func (c *sockConn) push(ctx context.Context, b *[]byte, wait bool) error {
 	c.writing = true
 	c.wmu.Unlock()
 	if start {
-		go c.writeLoop()
+		go c.writeFn()
 	}
 	return nil
 }
