@@ -16,6 +16,7 @@ import (
 	"github.com/gonakama/nakama/nakamatest"
 	"github.com/heroiclabs/nakama-common/api"
 	"github.com/heroiclabs/nakama-common/rtapi"
+	"github.com/heroiclabs/nakama-common/runtime"
 )
 
 // sockForwarder is a TCP forwarder between the socket and a server, that a
@@ -124,11 +125,38 @@ func (f *sockForwarder) setRefuse(v bool) {
 	f.mu.Unlock()
 }
 
+// sockKeepMatch is an authoritative match that accepts everyone and runs
+// until terminated, so it outlives its presences and a server restart.
+type sockKeepMatch struct{}
+
+func (sockKeepMatch) MatchInit(context.Context, map[string]any) (any, int, string) {
+	return struct{}{}, 1, ""
+}
+func (sockKeepMatch) MatchJoinAttempt(_ context.Context, _ runtime.MatchDispatcher, _ int64, st any, _ runtime.Presence, _ map[string]string) (any, bool, string) {
+	return st, true, ""
+}
+func (sockKeepMatch) MatchJoin(_ context.Context, _ runtime.MatchDispatcher, _ int64, st any, _ []runtime.Presence) any {
+	return st
+}
+func (sockKeepMatch) MatchLeave(_ context.Context, _ runtime.MatchDispatcher, _ int64, st any, _ []runtime.Presence) any {
+	return st
+}
+func (sockKeepMatch) MatchLoop(_ context.Context, _ runtime.MatchDispatcher, _ int64, st any, _ []runtime.MatchData) any {
+	return st
+}
+func (sockKeepMatch) MatchTerminate(context.Context, runtime.MatchDispatcher, int64, any, int) any {
+	return nil
+}
+func (sockKeepMatch) MatchSignal(_ context.Context, _ runtime.MatchDispatcher, _ int64, st any, data string) (any, string) {
+	return st, data
+}
+
 // sockTestServer starts nakamatest with the conformance echo function and
 // returns it with a client for it and a user's session.
 func sockTestServer(t testing.TB, opts *nakamatest.Options) (*nakamatest.Server, *DefaultClient, *Session) {
 	t.Helper()
 	srv := nakamatest.RunT(t, opts)
+	srv.RegisterMatch("keep", sockKeepMatch{})
 	srv.RegisterRPC("conformance_echo", func(_ context.Context, in nakamatest.RPCRequest) (string, error) {
 		return in.Payload, nil
 	})
@@ -604,6 +632,13 @@ func TestSocketReconnect(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				keepID, err := srv.CreateMatch("keep", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.JoinMatch(sockCtx(t), keepID, &JoinMatchOptions{Metadata: map[string]string{"k": "v"}}); err != nil {
+					t.Fatal(err)
+				}
 
 				fault.fault(srv, fw)
 				var rep *ReconnectReport
@@ -635,11 +670,14 @@ func TestSocketReconnect(t *testing.T) {
 					got[it.Kind+" "+it.ID] = CodeOf(it.Err).String()
 				}
 				// A relayed match ends with its last presence, and the
-				// party with its leader's; the server says so.
+				// party with its leader's; the server says so. The
+				// authoritative match runs on, and is joined again.
 				want := map[string]string{
 					RestoreStatusFollow + " " + sess.UserID(): "ok",
 					RestoreStatus + " ":                       "ok",
 					RestoreChat + " " + ch.Id:                 "ok",
+					RestoreMatch + " " + keepID:               "ok",
+					RestoreMatch + " " + match.MatchId:        "NotFound",
 				}
 				for k, v := range want {
 					if got[k] != v {
@@ -744,5 +782,41 @@ func TestSocketReconnectWaits(t *testing.T) {
 			}
 			fw.setRefuse(false)
 		})
+	}
+}
+
+// TestSocketSharedHeartbeat: the heartbeats of every connected socket are
+// entries of one scheduler whose single goroutine runs only while some
+// socket is connected; a pong reschedules its socket's next ping.
+func TestSocketSharedHeartbeat(t *testing.T) {
+	const n = 20
+	socks := make([]*WebSocket, n)
+	for i := range socks {
+		s, err := NewWebSocket("", &SocketOptions{Adapter: &sockPipeAdapter{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Connect(sockCtx(t), sockSession(t), nil); err != nil {
+			t.Fatal(err)
+		}
+		socks[i] = s
+	}
+	beats := func() (int, bool) {
+		sockHeart.mu.Lock()
+		defer sockHeart.mu.Unlock()
+		return len(sockHeart.conns), sockHeart.running
+	}
+	if k, running := beats(); k != n || !running {
+		t.Errorf("%d sockets scheduled (running %v), want %d", k, running, n)
+	}
+	for _, s := range socks[:n-1] {
+		s.Close()
+	}
+	if k, running := beats(); k != 1 || !running {
+		t.Errorf("after closing all but one: %d scheduled, running %v", k, running)
+	}
+	socks[n-1].Close()
+	if k, running := beats(); k != 0 || running {
+		t.Errorf("after closing all: %d scheduled, running %v", k, running)
 	}
 }
