@@ -345,6 +345,19 @@ func (s *WebSocket) live(ctx context.Context) (*sockConn, error) {
 			if c == nil {
 				return nil, errSockNotConnected
 			}
+			if c.isDone() && c.err.Reconnecting && !sockIsClosed(c.finished) {
+				// Lost, and its finisher is about to start the reconnect:
+				// wait for that rather than fail with the old connection.
+				if s.opts.Reconnect.FailFast {
+					return nil, ErrReconnecting
+				}
+				select {
+				case <-c.finished:
+					continue
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
 			return c, nil
 		}
 		if s.opts.Reconnect.FailFast {
