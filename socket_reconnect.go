@@ -165,14 +165,16 @@ func (s *WebSocket) willReconnect() bool {
 
 // startReconnect registers the reconnect that follows c's end, if any. It
 // is done before the disconnect is queued, so that Done and requests see
-// it at once.
+// it at once. A connection whose error promised a reconnect gets one even
+// when Close came meanwhile: Close, which waits for the connection to
+// finish, then stops it, and the report says so.
 func (s *WebSocket) startReconnect(c *sockConn) *sockReconnect {
 	if !c.err.Reconnecting {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.conn != c {
+	if s.conn != c {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -278,22 +278,40 @@ func (s *WebSocket) IsConnected() bool {
 func (s *WebSocket) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	rc, down := s.rc, s.down
+	down := s.down
+	s.mu.Unlock()
+	for {
+		s.stopReconnect()
+		c := s.current()
+		if c == nil {
+			return nil
+		}
+		c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
+		<-c.finished
+		// A link lost just before Close may have started a reconnect,
+		// which may have dialled before it was stopped: close that too.
+		s.mu.Lock()
+		again := s.rc != nil || s.conn != c
+		s.mu.Unlock()
+		if !again {
+			break
+		}
+	}
+	if down != nil && !s.q.inHandler.Load() {
+		<-down
+	}
+	return nil
+}
+
+// stopReconnect stops a reconnect under way and waits for it.
+func (s *WebSocket) stopReconnect() {
+	s.mu.Lock()
+	rc := s.rc
 	s.mu.Unlock()
 	if rc != nil {
 		rc.cancel()
 		<-rc.done
 	}
-	c := s.current()
-	if c == nil {
-		return nil
-	}
-	c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
-	<-c.finished
-	if down != nil && !s.q.inHandler.Load() {
-		<-down
-	}
-	return nil
 }
 
 // Done returns a channel that is closed once the socket is down for good:
