@@ -24,8 +24,8 @@ var sockToken = sockTokenExpiring(time.Now().Add(24 * time.Hour))
 // sockTokenExpiring is a well-formed token for sock-user expiring at exp.
 func sockTokenExpiring(exp time.Time) string {
 	enc := base64.RawURLEncoding
-	payload := fmt.Sprintf(`{"uid":"sock-user","usn":"sockuser","exp":%d,"iat":%d}`,
-		exp.Unix(), exp.Add(-time.Hour).Unix())
+	iat := min(time.Now().Unix(), exp.Add(-time.Hour).Unix())
+	payload := fmt.Sprintf(`{"uid":"sock-user","usn":"sockuser","exp":%d,"iat":%d}`, exp.Unix(), iat)
 	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
 		enc.EncodeToString([]byte(payload)) + ".c2lnbmF0dXJl"
 }
