@@ -29,6 +29,9 @@ type Socket interface {
 	Connect(ctx context.Context, session *Session, opts *ConnectOptions) error
 	// Close closes the socket and waits for every goroutine it started.
 	Close() error
+	// Done is closed once the socket is down for good after Close or a
+	// disconnect no reconnect follows.
+	Done() <-chan struct{}
 	// IsConnected reports whether the socket is open.
 	IsConnected() bool
 	// Tick runs the handlers of the events received since the last Tick.
@@ -101,6 +104,8 @@ type Socket interface {
 	// The handlers of what the server pushes; see WebSocket.
 	OnConnect(func())
 	OnDisconnect(func(err error))
+	OnReconnecting(func(*ReconnectAttempt))
+	OnReconnected(func(*ReconnectReport))
 	OnError(func(err error))
 	OnChannelMessage(func(*api.ChannelMessage))
 	OnChannelPresence(func(*rtapi.ChannelPresenceEvent))
@@ -126,9 +131,22 @@ const (
 	// DefaultEventQueueSize is how many received events wait for their
 	// handlers before the queue counts as full.
 	DefaultEventQueueSize = 1024
+	// DefaultEventQueueBytes is how many bytes of received frames the
+	// event queue holds before it counts as full: 16 MiB, four of the
+	// largest messages a WebSocketAdapter reads by default.
+	DefaultEventQueueBytes = 16 << 20
 	// DefaultWriteQueueSize is how many frames may wait to be written
 	// before senders block.
 	DefaultWriteQueueSize = 256
+	// DefaultMaxRequestsInFlight is how many requests may wait for their
+	// answers at once: half the server's socket.outgoing_queue_size (64 by
+	// default), whose overflow closes the connection, leaving room for
+	// the events the server pushes meanwhile.
+	DefaultMaxRequestsInFlight = 32
+	// DefaultRequestTimeout is how long a request waits for its answer
+	// when its context allows longer: 10 s, as nakama-js's socket
+	// (DefaultSendTimeoutMs).
+	DefaultRequestTimeout = 10 * time.Second
 	// DefaultMaxMessageSize is the largest frame the server reads from a
 	// client by default (its socket.max_message_size_bytes); it closes the
 	// connection of a client that sends a larger one.
@@ -145,7 +163,8 @@ const (
 // there, which the WebSocket-level pings the server sends cannot prove to
 // the client. A connection that stops answering is closed and reported as
 // a disconnect no later than Interval+Timeout after the last pong (15 s by
-// default).
+// default). The heartbeats of all sockets share one timer and one
+// goroutine.
 type KeepaliveConfig struct {
 	// Interval is the wait between a pong and the next ping. Default
 	// DefaultKeepaliveInterval.
@@ -176,26 +195,57 @@ type SocketOptions struct {
 	// WebSocketAdapter with default options. The socket owns it: do not
 	// share one adapter between sockets.
 	Adapter SocketAdapter
+	// Client, when set, refreshes the session before Connect (and before
+	// each reconnect) when its token is about to expire, and after the
+	// server refused it during a reconnect. DefaultClient.NewSocket sets
+	// it. Without it, Connect with an expired session fails with
+	// ErrSessionExpired before dialing.
+	Client Client
 	// Keepalive is the heartbeat; its zero fields take the defaults.
 	Keepalive KeepaliveConfig
+	// Reconnect, when set, turns automatic reconnection on (its zero
+	// fields take DefaultReconnect's values); nil leaves it off. See
+	// ReconnectConfig.
+	Reconnect *ReconnectConfig
 	// AutoDispatch runs handlers on one goroutine the socket starts, in
 	// arrival order, instead of on the goroutine that calls Tick. Tick then
 	// does nothing.
 	AutoDispatch bool
 	// EventQueueSize bounds the received events that wait for their
-	// handlers. When it is full, the newest event is dropped and counted,
-	// and once there is room again an error wrapping ErrEventQueueFull,
-	// saying how many were dropped, is queued in their place; the read loop
-	// never waits. Default DefaultEventQueueSize.
+	// handlers. When the queue is full (by count, or by bytes: see
+	// EventQueueBytes), the newest event is dropped and counted; the read
+	// loop never waits. The count is reported to OnError as an error
+	// wrapping ErrEventQueueFull before the next event that fits, at the
+	// next Tick or dispatcher turn even if no event comes, and at the
+	// latest just before the connection's disconnect: it always belongs to
+	// the connection whose events it counts. Default DefaultEventQueueSize.
 	EventQueueSize int
+	// EventQueueBytes bounds the bytes of received frames (as sent, before
+	// decoding) waiting for their handlers; an event that does not fit is
+	// dropped as above, except into an empty queue, which always takes
+	// one. Default DefaultEventQueueBytes.
+	EventQueueBytes int
 	// DisconnectOnQueueFull closes the connection instead of dropping an
 	// event when the event queue is full, as the server does with a client
 	// too slow to read; the disconnect reports ErrEventQueueFull.
 	DisconnectOnQueueFull bool
 	// WriteQueueSize bounds the frames waiting to be written; a sender
 	// waits (within its context) while it is full. Default
-	// DefaultWriteQueueSize.
+	// DefaultWriteQueueSize. The queue grows as frames come; an idle
+	// socket holds none.
 	WriteQueueSize int
+	// MaxRequestsInFlight bounds the requests waiting for their answers on
+	// one connection; a further request waits for a slot within its
+	// context. Keep it below the server's socket.outgoing_queue_size. The
+	// heartbeat's ping does not count. Default DefaultMaxRequestsInFlight;
+	// negative for no bound.
+	MaxRequestsInFlight int
+	// RequestTimeout bounds how long a request waits for its answer, its
+	// wait for a slot and for room in the write queue excluded; a request
+	// whose answer does not come in time fails with ErrRequestTimeout and
+	// the socket stays open. The request's context may end it sooner.
+	// Default DefaultRequestTimeout; negative for none.
+	RequestTimeout time.Duration
 	// MaxMessageSize is the largest frame the socket sends: a larger
 	// message fails with ErrMessageTooBig without being sent, rather than
 	// make the server drop the connection. Default DefaultMaxMessageSize;
@@ -205,6 +255,34 @@ type SocketOptions struct {
 	// Logger receives errors no OnError handler took (a handler's panic,
 	// for instance). No token is ever logged. Default: no logging.
 	Logger *slog.Logger
+}
+
+// withDefaults fills in the zero fields; the Reconnect config is copied.
+func (o SocketOptions) withDefaults() SocketOptions {
+	o.Keepalive = o.Keepalive.withDefaults()
+	if o.EventQueueSize <= 0 {
+		o.EventQueueSize = DefaultEventQueueSize
+	}
+	if o.EventQueueBytes <= 0 {
+		o.EventQueueBytes = DefaultEventQueueBytes
+	}
+	if o.WriteQueueSize <= 0 {
+		o.WriteQueueSize = DefaultWriteQueueSize
+	}
+	if o.MaxRequestsInFlight == 0 {
+		o.MaxRequestsInFlight = DefaultMaxRequestsInFlight
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.MaxMessageSize == 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.Reconnect != nil {
+		r := o.Reconnect.withDefaults()
+		o.Reconnect = &r
+	}
+	return o
 }
 
 // ConnectOptions are the optional parameters of Connect.
@@ -287,6 +365,17 @@ var ErrHeartbeatTimeout = errors.New("nakama: socket heartbeat timed out")
 // events, and is the cause of a disconnect under DisconnectOnQueueFull.
 var ErrEventQueueFull = errors.New("nakama: socket event queue full")
 
+// ErrRequestTimeout is returned by a request whose answer did not come
+// within SocketOptions.RequestTimeout; the socket stays open. It matches
+// context.DeadlineExceeded, so Timeout(err) is true.
+var ErrRequestTimeout = fmt.Errorf("nakama: socket request timed out (%w)", context.DeadlineExceeded)
+
+// ErrReconnecting is matched by the *CloseError of a connection lost while
+// SocketOptions.Reconnect is on (the requests it fails may be sent again
+// once the socket has reconnected), and is returned under
+// ReconnectConfig.FailFast by a request made while the socket reconnects.
+var ErrReconnecting = errors.New("nakama: socket reconnecting")
+
 // ErrMessageTooBig is returned for a message larger than
 // SocketOptions.MaxMessageSize; it was not sent.
 var ErrMessageTooBig = errors.New("nakama: socket message too big")
@@ -316,6 +405,9 @@ type CloseError struct {
 	// Err is the local cause, when there is one: ErrHeartbeatTimeout,
 	// ErrEventQueueFull, or the read or write error that ended the link.
 	Err error
+	// Reconnecting is set when the socket reconnects after this end
+	// (SocketOptions.Reconnect); the error then matches ErrReconnecting.
+	Reconnecting bool
 }
 
 func (e *CloseError) Error() string {
@@ -329,11 +421,17 @@ func (e *CloseError) Error() string {
 	if e.Err != nil {
 		s += ": " + trimPrefix(e.Err.Error())
 	}
+	if e.Reconnecting {
+		s += "; reconnecting"
+	}
 	return s
 }
 
-// Is makes every *CloseError match ErrSocketClosed.
-func (e *CloseError) Is(target error) bool { return target == ErrSocketClosed }
+// Is makes every *CloseError match ErrSocketClosed, and ErrReconnecting when
+// a reconnect follows.
+func (e *CloseError) Is(target error) bool {
+	return target == ErrSocketClosed || (target == ErrReconnecting && e.Reconnecting)
+}
 
 // Unwrap returns the local cause.
 func (e *CloseError) Unwrap() error { return e.Err }

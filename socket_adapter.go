@@ -98,7 +98,9 @@ type SocketAdapterHandler interface {
 // Send writes each frame as one message, in order, of the type the format
 // calls for. It returns once they are written, or with the error that
 // stopped it; it does not keep frames after it returns. Only one Send runs
-// at a time. If ctx ends during a write the adapter may close the
+// at a time. frames is everything the socket's writer found queued in one
+// turn, so an adapter that can should put them on the wire together (one
+// write for the batch), not flush after each. If ctx ends during a write the adapter may close the
 // connection (coder/websocket does), so WebSocket passes a context that
 // never ends and relies on Close to unblock a stuck write.
 //

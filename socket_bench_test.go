@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -186,6 +187,58 @@ func BenchmarkSocketMatchDataLoop(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkSocketIdle connects 1,000 sockets to the server
+// NAKAMA_URL names (a server in another process, so that only the client's
+// memory counts) and reports the goroutines and the heap and stack bytes
+// each idle connected socket costs.
+func BenchmarkSocketIdle(b *testing.B) {
+	u := os.Getenv("NAKAMA_URL")
+	if u == "" {
+		b.Skip("NAKAMA_URL is not set: the idle cost is measured against a server in another process")
+	}
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	cl, err := NewClient(u, os.Getenv("NAKAMA_SERVER_KEY"), &ClientOptions{REST: RESTOptions{HTTPClient: hc}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	sess, err := cl.AuthenticateDevice(ctx, "sock-idle-bench-device", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	for b.Loop() {
+		measure := func() (int, uint64) {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return runtime.NumGoroutine(), m.HeapInuse + m.StackInuse
+		}
+		g0, m0 := measure()
+		socks := make([]*WebSocket, n)
+		for i := range socks {
+			s, err := NewWebSocket(u, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Connect(ctx, sess, nil); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Ping(ctx); err != nil {
+				b.Fatal(err)
+			}
+			socks[i] = s
+		}
+		g1, m1 := measure()
+		b.ReportMetric(float64(g1-g0)/n, "goroutines/socket")
+		b.ReportMetric(float64(int64(m1)-int64(m0))/n/1024, "KiB/socket")
+		for _, s := range socks {
+			s.Close()
 		}
 	}
 }

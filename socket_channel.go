@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/heroiclabs/nakama-common/rtapi"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // JoinChat joins a chat channel and returns it, with the users present.
@@ -14,26 +13,22 @@ import (
 // OnChannelMessage, joins and leaves through OnChannelPresence. opts may be
 // nil.
 func (s *WebSocket) JoinChat(ctx context.Context, target string, typ rtapi.ChannelJoin_Type, opts *JoinChatOptions) (*rtapi.Channel, error) {
-	m := &rtapi.ChannelJoin{Target: target, Type: int32(typ)}
-	if opts != nil {
-		if opts.Persistence != nil {
-			m.Persistence = wrapperspb.Bool(*opts.Persistence)
-		}
-		if opts.Hidden {
-			m.Hidden = wrapperspb.Bool(true)
-		}
-	}
-	w, err := sockAsk[*rtapi.Envelope_Channel](ctx, s, "JoinChat", &rtapi.Envelope{Message: &rtapi.Envelope_ChannelJoin{ChannelJoin: m}})
+	w, err := sockAsk[*rtapi.Envelope_Channel](ctx, s, "JoinChat", sockJoinChatEnvelope(target, typ, opts))
 	if err != nil {
 		return nil, err
 	}
+	s.track.chatJoined(w.Channel.GetId(), target, typ, opts)
 	return w.Channel, nil
 }
 
 // LeaveChat leaves the chat channel channelID.
 func (s *WebSocket) LeaveChat(ctx context.Context, channelID string) error {
-	return sockAskEmpty(ctx, s, "LeaveChat", &rtapi.Envelope{Message: &rtapi.Envelope_ChannelLeave{
+	err := sockAskEmpty(ctx, s, "LeaveChat", &rtapi.Envelope{Message: &rtapi.Envelope_ChannelLeave{
 		ChannelLeave: &rtapi.ChannelLeave{ChannelId: channelID}}})
+	if err == nil {
+		s.track.chatLeft(channelID)
+	}
+	return err
 }
 
 // WriteChatMessage sends content, a JSON object, to the chat channel

@@ -19,6 +19,8 @@ const (
 	sockEvError
 	sockEvConnect
 	sockEvDisconnect
+	sockEvReconnecting // msg holds a *ReconnectAttempt
+	sockEvReconnected  // msg holds a *ReconnectReport
 )
 
 // event is something received, waiting for its handler.
@@ -26,6 +28,8 @@ type sockEvent struct {
 	kind sockEvKind
 	msg  any
 	err  error
+	// size is the frame's length, counted against EventQueueBytes.
+	size int
 }
 
 // isEvent reports whether m is a message the server sends unasked.
@@ -45,79 +49,111 @@ func isSockEvent(m any) bool {
 	return false
 }
 
-// eventQueue is a FIFO of events with a bound on ordinary events; connect,
-// disconnect and drop reports always fit, so they are never lost.
+// eventQueue is a FIFO of events bounded by count and by bytes; connect,
+// disconnect, reconnect and drop reports always fit, so they are never
+// lost. With AutoDispatch, a dispatcher runs only while events wait: the
+// push that finds none running starts one, so a running dispatcher gets
+// more work without a wake-up.
 type sockEventQueue struct {
+	s       *WebSocket
 	mu      sync.Mutex
 	buf     []sockEvent
-	limit   int
+	bytes   int
 	dropped int
-	// signal wakes the dispatcher; it holds at most one wake-up.
-	signal chan struct{}
+	// dispatching is set while a dispatcher goroutine runs.
+	dispatching bool
+	// inHandler is set by the dispatcher while it runs handlers, so that
+	// Close called from one does not wait for the dispatcher.
+	inHandler atomic.Bool
+	// batch is the dispatcher's, kept between runs (only one runs at a
+	// time); dispatchFn is dispatchLoop made once, so that starting a
+	// dispatcher allocates nothing.
+	batch      []sockEvent
+	dispatchFn func()
 }
 
-func (q *sockEventQueue) init(limit int) {
-	q.limit = limit
-	q.signal = make(chan struct{}, 1)
+func (q *sockEventQueue) init(s *WebSocket) { q.s, q.dispatchFn = s, s.dispatchLoop }
+
+// fitsLocked reports whether an event of size bytes fits.
+func (q *sockEventQueue) fitsLocked(size int) bool {
+	o := &q.s.opts
+	return len(q.buf) < o.EventQueueSize && (len(q.buf) == 0 || q.bytes+size <= o.EventQueueBytes)
+}
+
+// reportDropsLocked queues the count of dropped events.
+func (q *sockEventQueue) reportDropsLocked() {
+	if q.dropped == 0 {
+		return
+	}
+	q.buf = append(q.buf, sockEvent{kind: sockEvError,
+		err: fmt.Errorf("%w: %d events dropped", ErrEventQueueFull, q.dropped)})
+	q.dropped = 0
 }
 
 // push queues ev and reports whether it fit. An ordinary event that does
-// not fit is dropped and counted; the count is queued as an error when
-// there is room again.
+// not fit is dropped and counted; the count is queued before the next
+// event that fits, or taken by the next Tick or dispatcher turn.
 func (q *sockEventQueue) push(ev sockEvent, always bool) bool {
 	q.mu.Lock()
-	if !always {
-		if q.dropped > 0 && len(q.buf) < q.limit {
-			q.buf = append(q.buf, sockEvent{kind: sockEvError,
-				err: fmt.Errorf("%w: %d events dropped", ErrEventQueueFull, q.dropped)})
-			q.dropped = 0
-		}
-		if len(q.buf) >= q.limit {
-			q.dropped++
-			q.mu.Unlock()
-			return false
-		}
+	if q.dropped > 0 && (always || q.fitsLocked(ev.size)) {
+		q.reportDropsLocked()
+	}
+	if !always && !q.fitsLocked(ev.size) {
+		q.dropped++
+		q.mu.Unlock()
+		return false
 	}
 	q.buf = append(q.buf, ev)
+	q.bytes += ev.size
+	start := q.s.opts.AutoDispatch && !q.dispatching
+	q.dispatching = q.dispatching || start
 	q.mu.Unlock()
-	q.wake()
+	if start {
+		go q.dispatchFn()
+	}
 	return true
 }
 
-// take moves every queued event to the end of dst[:0] and returns it.
-func (q *sockEventQueue) take(dst []sockEvent) []sockEvent {
-	q.mu.Lock()
+// takeLocked moves every queued event, and the drop report, to the end of
+// dst[:0] and returns it.
+func (q *sockEventQueue) takeLocked(dst []sockEvent) []sockEvent {
+	q.reportDropsLocked()
 	dst = append(dst[:0], q.buf...)
 	clear(q.buf)
-	q.buf = q.buf[:0]
-	q.mu.Unlock()
+	q.buf, q.bytes = q.buf[:0], 0
+	if cap(q.buf) > 256 {
+		q.buf = nil // a burst does not pin memory on an idle socket
+	}
 	return dst
 }
 
-// wake wakes the dispatcher to look at the socket's state again.
-func (q *sockEventQueue) wake() {
-	select {
-	case q.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (q *sockEventQueue) len() int {
+// busy reports whether a dispatcher runs.
+func (q *sockEventQueue) busy() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.buf)
+	return q.dispatching
+}
+
+// stats returns the count and bytes of the events waiting.
+func (q *sockEventQueue) stats() (n, bytes, dropped int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.buf), q.bytes, q.dropped
 }
 
 // Tick runs, on the calling goroutine, the handlers of every event queued
-// when it was called, in arrival order, and returns how many it ran. Call it
-// once per frame of a game loop. It does nothing (and returns 0) with
+// when it was called, in arrival order, then the report of events dropped
+// since the last Tick, if any, and returns how many it ran. Call it once
+// per frame of a game loop. It does nothing (and returns 0) with
 // AutoDispatch, or when another Tick is running, a handler's included.
 func (s *WebSocket) Tick() int {
 	if s.opts.AutoDispatch || !s.tickMu.TryLock() {
 		return 0
 	}
 	defer s.tickMu.Unlock()
-	s.tickBuf = s.q.take(s.tickBuf)
+	s.q.mu.Lock()
+	s.tickBuf = s.q.takeLocked(s.tickBuf)
+	s.q.mu.Unlock()
 	n := len(s.tickBuf)
 	for i := range s.tickBuf {
 		s.dispatch(s.tickBuf[i])
@@ -126,30 +162,30 @@ func (s *WebSocket) Tick() int {
 	return n
 }
 
-// dispatchLoop runs handlers until no connection is active and the queue is
-// empty; Connect starts it when AutoDispatch is on and it is not running.
-func (s *WebSocket) dispatchLoop(done chan struct{}) {
-	s.dispatcherGoid.Store(sockGoid())
-	var batch []sockEvent
+// dispatchLoop runs handlers until the queue is empty; the push that finds
+// no dispatcher running starts it.
+func (s *WebSocket) dispatchLoop() {
+	q := &s.q
 	for {
-		batch = s.q.take(batch)
+		q.mu.Lock()
+		if len(q.buf) == 0 && q.dropped == 0 {
+			q.dispatching = false
+			if cap(q.batch) > 256 {
+				q.batch = nil
+			}
+			q.mu.Unlock()
+			s.maybeDown()
+			return
+		}
+		q.batch = q.takeLocked(q.batch)
+		batch := q.batch
+		q.mu.Unlock()
+		q.inHandler.Store(true)
 		for i := range batch {
 			s.dispatch(batch[i])
 			batch[i] = sockEvent{}
 		}
-		s.mu.Lock()
-		idle := (s.conn == nil || sockIsClosed(s.conn.finished)) && !s.connecting
-		if idle && s.q.len() == 0 {
-			s.dispatcher = nil
-			s.dispatcherGoid.Store(0)
-			s.mu.Unlock()
-			close(done)
-			return
-		}
-		s.mu.Unlock()
-		if !idle {
-			<-s.q.signal
-		}
+		q.inHandler.Store(false)
 	}
 }
 
@@ -184,6 +220,12 @@ func (s *WebSocket) dispatch(ev sockEvent) {
 		return
 	case sockEvDisconnect:
 		sockRunHandler(&h.disconnect, ev.err)
+		return
+	case sockEvReconnecting:
+		sockRunHandler(&h.reconnecting, ev.msg.(*ReconnectAttempt))
+		return
+	case sockEvReconnected:
+		sockRunHandler(&h.reconnected, ev.msg.(*ReconnectReport))
 		return
 	case sockEvError:
 		if !sockRunHandler(&h.err, ev.err) {
@@ -251,6 +293,8 @@ func sockRunHandler[T any](p *atomic.Pointer[func(T)], v T) bool {
 type sockHandlers struct {
 	connect               atomic.Pointer[func()]
 	disconnect            atomic.Pointer[func(error)]
+	reconnecting          atomic.Pointer[func(*ReconnectAttempt)]
+	reconnected           atomic.Pointer[func(*ReconnectReport)]
 	err                   atomic.Pointer[func(error)]
 	channelMessage        atomic.Pointer[func(*api.ChannelMessage)]
 	channelPresence       atomic.Pointer[func(*rtapi.ChannelPresenceEvent)]
@@ -279,8 +323,19 @@ func (s *WebSocket) OnConnect(f func()) { s.h.connect.Store(&f) }
 
 // OnDisconnect sets the handler run last for each connection, with the
 // *CloseError that ended it: after Close, a close from the server, or a lost
-// link (a heartbeat timeout, a failed read or write).
+// link (a heartbeat timeout, a failed read or write). When a reconnect
+// follows, the error matches ErrReconnecting and OnReconnecting comes next.
 func (s *WebSocket) OnDisconnect(f func(err error)) { s.h.disconnect.Store(&f) }
+
+// OnReconnecting sets the handler run before each reconnect attempt, with
+// the attempt's number and the delay before it.
+func (s *WebSocket) OnReconnecting(f func(*ReconnectAttempt)) { s.h.reconnecting.Store(&f) }
+
+// OnReconnected sets the handler run when a reconnect ends: after the new
+// connection's OnConnect and the restore of what the socket had joined,
+// with what was restored and what was not; or when the socket gave up
+// (ReconnectReport.Err), which leaves it disconnected.
+func (s *WebSocket) OnReconnected(f func(*ReconnectReport)) { s.h.reconnected.Store(&f) }
 
 // OnError sets the handler of errors the connection survives: a
 // *SocketError the server sent unasked (a failed SendMatchData, for

@@ -19,13 +19,16 @@ import (
 
 // sockToken is a well-formed session token for user sock-user; the fake
 // server accepts only it.
-var sockToken = func() string {
+var sockToken = sockTokenExpiring(time.Now().Add(24 * time.Hour))
+
+// sockTokenExpiring is a well-formed token for sock-user expiring at exp.
+func sockTokenExpiring(exp time.Time) string {
 	enc := base64.RawURLEncoding
-	payload := fmt.Sprintf(`{"uid":"sock-user","usn":"sockuser","exp":%d,"iat":%d}`,
-		time.Now().Add(24*time.Hour).Unix(), time.Now().Unix())
+	iat := min(time.Now().Unix(), exp.Add(-time.Hour).Unix())
+	payload := fmt.Sprintf(`{"uid":"sock-user","usn":"sockuser","exp":%d,"iat":%d}`, exp.Unix(), iat)
 	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
 		enc.EncodeToString([]byte(payload)) + ".c2lnbmF0dXJl"
-}()
+}
 
 func sockSession(t testing.TB) *Session {
 	t.Helper()

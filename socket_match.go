@@ -16,7 +16,7 @@ func (s *WebSocket) CreateMatch(ctx context.Context, opts *CreateMatchOptions) (
 	if opts != nil {
 		m.Name = opts.Name
 	}
-	return sockMatchReply(ctx, s, "CreateMatch", &rtapi.Envelope{Message: &rtapi.Envelope_MatchCreate{MatchCreate: m}})
+	return sockMatchReply(ctx, s, "CreateMatch", &rtapi.Envelope{Message: &rtapi.Envelope_MatchCreate{MatchCreate: m}}, nil)
 }
 
 // JoinMatch joins the match matchID and returns it, with the users present.
@@ -25,11 +25,11 @@ func (s *WebSocket) CreateMatch(ctx context.Context, opts *CreateMatchOptions) (
 // *SocketError with MATCH_JOIN_REJECTED, matching ErrPermissionDenied). opts
 // may be nil.
 func (s *WebSocket) JoinMatch(ctx context.Context, matchID string, opts *JoinMatchOptions) (*rtapi.Match, error) {
-	m := &rtapi.MatchJoin{Id: &rtapi.MatchJoin_MatchId{MatchId: matchID}}
+	var meta map[string]string
 	if opts != nil {
-		m.Metadata = opts.Metadata
+		meta = opts.Metadata
 	}
-	return sockMatchReply(ctx, s, "JoinMatch", &rtapi.Envelope{Message: &rtapi.Envelope_MatchJoin{MatchJoin: m}})
+	return sockMatchReply(ctx, s, "JoinMatch", sockJoinMatchEnvelope(matchID, meta), meta)
 }
 
 // JoinMatchToken joins the match of a matchmaker result, by the token of
@@ -39,21 +39,28 @@ func (s *WebSocket) JoinMatchToken(ctx context.Context, token string, opts *Join
 	if opts != nil {
 		m.Metadata = opts.Metadata
 	}
-	return sockMatchReply(ctx, s, "JoinMatchToken", &rtapi.Envelope{Message: &rtapi.Envelope_MatchJoin{MatchJoin: m}})
+	return sockMatchReply(ctx, s, "JoinMatchToken", &rtapi.Envelope{Message: &rtapi.Envelope_MatchJoin{MatchJoin: m}}, m.Metadata)
 }
 
-func sockMatchReply(ctx context.Context, s *WebSocket, op string, env *rtapi.Envelope) (*rtapi.Match, error) {
+// sockMatchReply sends env and returns the match joined, recorded with the
+// join's metadata for a reconnect.
+func sockMatchReply(ctx context.Context, s *WebSocket, op string, env *rtapi.Envelope, meta map[string]string) (*rtapi.Match, error) {
 	w, err := sockAsk[*rtapi.Envelope_Match](ctx, s, op, env)
 	if err != nil {
 		return nil, err
 	}
+	s.track.matchJoined(w.Match.GetMatchId(), meta)
 	return w.Match, nil
 }
 
 // LeaveMatch leaves the match matchID.
 func (s *WebSocket) LeaveMatch(ctx context.Context, matchID string) error {
-	return sockAskEmpty(ctx, s, "LeaveMatch", &rtapi.Envelope{Message: &rtapi.Envelope_MatchLeave{
+	err := sockAskEmpty(ctx, s, "LeaveMatch", &rtapi.Envelope{Message: &rtapi.Envelope_MatchLeave{
 		MatchLeave: &rtapi.MatchLeave{MatchId: matchID}}})
+	if err == nil {
+		s.track.matchLeft(matchID)
+	}
+	return err
 }
 
 // SendMatchData sends data with opCode to the match matchID: to every other
@@ -64,9 +71,9 @@ func (s *WebSocket) LeaveMatch(ctx context.Context, matchID string) error {
 // nil.
 func (s *WebSocket) SendMatchData(ctx context.Context, matchID string, opCode int64, data []byte, opts *SendMatchDataOptions) error {
 	const op = "SendMatchData"
-	c := s.current()
-	if c == nil {
-		return &OpError{Op: op, Err: errSockNotConnected}
+	c, err := s.live(ctx)
+	if err != nil {
+		return &OpError{Op: op, Err: err}
 	}
 	m := wire.MatchDataSend{MatchID: matchID, OpCode: opCode, Data: data, Reliable: true}
 	if opts != nil {

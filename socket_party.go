@@ -20,20 +20,28 @@ func (s *WebSocket) CreateParty(ctx context.Context, open bool, maxSize int, opt
 	if err != nil {
 		return nil, err
 	}
+	s.track.partyJoined(w.Party.GetPartyId())
 	return w.Party, nil
 }
 
 // JoinParty joins the party partyID, or asks its leader to let the user in
 // when it is closed. The party's state arrives through OnParty.
 func (s *WebSocket) JoinParty(ctx context.Context, partyID string) error {
-	return sockAskEmpty(ctx, s, "JoinParty", &rtapi.Envelope{Message: &rtapi.Envelope_PartyJoin{
-		PartyJoin: &rtapi.PartyJoin{PartyId: partyID}}})
+	err := sockAskEmpty(ctx, s, "JoinParty", sockPartyJoinEnvelope(partyID))
+	if err == nil {
+		s.track.partyJoined(partyID)
+	}
+	return err
 }
 
 // LeaveParty leaves the party partyID.
 func (s *WebSocket) LeaveParty(ctx context.Context, partyID string) error {
-	return sockAskEmpty(ctx, s, "LeaveParty", &rtapi.Envelope{Message: &rtapi.Envelope_PartyLeave{
+	err := sockAskEmpty(ctx, s, "LeaveParty", &rtapi.Envelope{Message: &rtapi.Envelope_PartyLeave{
 		PartyLeave: &rtapi.PartyLeave{PartyId: partyID}}})
+	if err == nil {
+		s.track.partyGone(partyID)
+	}
+	return err
 }
 
 // PromotePartyMember makes presence, a member, the leader of the party
@@ -60,8 +68,12 @@ func (s *WebSocket) RemovePartyMember(ctx context.Context, partyID string, prese
 // CloseParty ends the party partyID, removing every member. Only the leader
 // may.
 func (s *WebSocket) CloseParty(ctx context.Context, partyID string) error {
-	return sockAskEmpty(ctx, s, "CloseParty", &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{
+	err := sockAskEmpty(ctx, s, "CloseParty", &rtapi.Envelope{Message: &rtapi.Envelope_PartyClose{
 		PartyClose: &rtapi.PartyClose{PartyId: partyID}}})
+	if err == nil {
+		s.track.partyGone(partyID)
+	}
+	return err
 }
 
 // ListPartyJoinRequests returns the pending requests to join the party

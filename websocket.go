@@ -16,25 +16,41 @@ import (
 )
 
 // WebSocket is a Socket over any SocketAdapter (a WebSocketAdapter unless
-// SocketOptions.Adapter says otherwise). Make one with NewWebSocket, set its
-// handlers, then Connect.
+// SocketOptions.Adapter says otherwise). Make one with NewWebSocket or
+// DefaultClient.NewSocket, set its handlers, then Connect.
 //
 // Every method is safe for concurrent use, handlers included: a handler may
 // make requests on the socket, Connect again or Close it.
 //
 // # Goroutines and Close
 //
-// While connected, a WebSocket runs the adapter's read loop, one writer, one
-// keeper (heartbeat, then shutdown) and, with AutoDispatch, one dispatcher.
-// The read loop decodes frames, hands answers to the requests waiting for
-// them and queues everything else as events; it never waits for a handler.
+// An idle connected socket costs one goroutine: the adapter's read loop,
+// which decodes frames, hands answers to the requests waiting for them and
+// queues everything else as events; it never waits for a handler. Other
+// goroutines exist only while they have work: a writer while frames wait
+// to be written (the sender that finds none running starts one, and it
+// writes everything queued as one batch per turn), with AutoDispatch a
+// dispatcher while events wait for their handlers, a finisher while a
+// connection shuts down, and a reconnecter while SocketOptions.Reconnect
+// redials. Heartbeats of every socket of the process share one timer and
+// one goroutine, which runs only while some socket is connected.
+//
+// At most SocketOptions.MaxRequestsInFlight requests wait for answers at a
+// time (DefaultMaxRequestsInFlight), so that a burst never overflows the
+// server's per-session outgoing queue, which closes the connection when
+// full; further callers wait for a slot within their context. A request
+// whose answer does not come within SocketOptions.RequestTimeout fails with
+// ErrRequestTimeout.
+//
 // The connection lasts until Close, or until the link fails (a read or
 // write error, a close frame from the server, a heartbeat timeout). Close is
-// required to release it, is idempotent, and returns after all those
-// goroutines have exited and the OnDisconnect handler has been queued (and,
-// with AutoDispatch, run). Called from a handler running on the dispatcher,
-// it cannot wait for that goroutine, which exits when the handler returns.
-// After a disconnect, Connect may be called again; handlers stay set.
+// required to release it, is idempotent, and returns after the connection's
+// goroutines have exited and the OnDisconnect handler has been queued and,
+// with AutoDispatch, run; Done is closed at the same point. Close called
+// while the dispatcher runs a handler (from that handler, typically) cannot
+// wait for the dispatcher, which exits once the handler returns: wait for
+// Done from elsewhere if that matters. After a disconnect, Connect may be
+// called again; handlers stay set.
 //
 // # Events
 //
@@ -42,8 +58,14 @@ import (
 // calls Tick (the game-loop model; nothing runs until it does), or with
 // AutoDispatch on one goroutine of the socket. A panicking handler is
 // recovered and reported to OnError as an error wrapping ErrHandlerPanic.
-// See SocketOptions.EventQueueSize for what happens when handlers fall
-// behind.
+// The event queue is bounded by count and by bytes (EventQueueSize,
+// EventQueueBytes); events that do not fit are dropped, counted, and
+// reported to OnError (ErrEventQueueFull) at the next Tick or dispatcher
+// turn, before the connection's OnDisconnect at the latest.
+//
+// With SocketOptions.Reconnect set, a connection lost for any reason but
+// Close is redialled with backoff, and what the socket had joined is
+// restored: see ReconnectConfig, OnReconnecting and OnReconnected.
 type WebSocket struct {
 	endpoint string
 	opts     SocketOptions
@@ -53,12 +75,20 @@ type WebSocket struct {
 	mu         sync.Mutex
 	conn       *sockConn
 	connecting bool
-	// dispatcher, when running, is closed as the dispatcher exits.
-	dispatcher     chan struct{}
-	dispatcherGoid atomic.Uint64
+	// down is Done's channel for the current lifetime: from Connect until
+	// the socket is down for good (no reconnect under way).
+	down chan struct{}
+	// session and connOpts are the last Connect's, for reconnecting.
+	session  *Session
+	connOpts ConnectOptions
+	// closed is set by Close and cleared by Connect: no reconnect follows.
+	closed bool
+	// rc is set while the socket reconnects.
+	rc *sockReconnect
 
 	h      sockHandlers
 	q      sockEventQueue
+	track  sockTracked
 	tickMu sync.Mutex
 	// tickBuf is Tick's batch, kept between calls; guarded by tickMu.
 	tickBuf []sockEvent
@@ -98,23 +128,34 @@ func NewWebSocket(serverURL string, opts *SocketOptions) (*WebSocket, error) {
 	if opts != nil {
 		s.opts = *opts
 	}
-	s.opts.Keepalive = s.opts.Keepalive.withDefaults()
-	if s.opts.EventQueueSize <= 0 {
-		s.opts.EventQueueSize = DefaultEventQueueSize
-	}
-	if s.opts.WriteQueueSize <= 0 {
-		s.opts.WriteQueueSize = DefaultWriteQueueSize
-	}
-	if s.opts.MaxMessageSize == 0 {
-		s.opts.MaxMessageSize = DefaultMaxMessageSize
-	}
+	s.opts = s.opts.withDefaults()
 	s.adapter = s.opts.Adapter
 	if s.adapter == nil {
 		s.adapter = NewWebSocketAdapter(nil)
 	}
 	s.format = s.opts.Format.wire()
-	s.q.init(s.opts.EventQueueSize)
+	s.q.init(s)
+	s.track.on = s.opts.Reconnect != nil
 	return s, nil
+}
+
+// NewSocket returns a WebSocket for the server this client talks to, which
+// refreshes the session through the client before it connects (and
+// reconnects) when the token is about to expire: SocketOptions.Client is
+// set to c. It fails when the client's adapter does not say its server's
+// address (a RESTAdapter does); use NewWebSocket then. opts may be nil; it
+// is copied.
+func (c *DefaultClient) NewSocket(opts *SocketOptions) (*WebSocket, error) {
+	a, ok := c.Adapter().(interface{ ServerURL() string })
+	if !ok {
+		return nil, fmt.Errorf("nakama: NewSocket: the client's %T does not report its server URL; use NewWebSocket", c.Adapter())
+	}
+	var o SocketOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Client = c
+	return NewWebSocket(a.ServerURL(), &o)
 }
 
 // Endpoint returns the address the socket dials, without a query.
@@ -123,12 +164,23 @@ func (s *WebSocket) Endpoint() string { return s.endpoint }
 // Format returns the socket's wire format.
 func (s *WebSocket) Format() SocketFormat { return s.opts.Format }
 
+// sockRefreshMargin: a token that expires within it is refreshed before a
+// dial when the socket knows the client, so that it does not expire during
+// the handshake.
+const sockRefreshMargin = 30 * time.Second
+
 // Connect opens the socket as session's user. ctx bounds only the dial and
-// handshake; the connection then lasts until Close or a disconnect. It fails
-// when the socket is already connected. A handshake the server refuses is
-// a *SocketDialError, which wraps a *Error when the server said why
-// (errors.Is(err, ErrUnauthenticated) for a bad or expired token). The OnConnect
-// handler is queued before any event of the new connection.
+// handshake (and the session refresh before it); the connection then lasts
+// until Close or a disconnect. It fails when the socket is already
+// connected or reconnecting.
+//
+// When SocketOptions.Client is set (DefaultClient.NewSocket sets it), a
+// session whose token expires within 30 s is refreshed first; otherwise an
+// expired session fails at once, without dialing, with an error matching
+// ErrSessionExpired. A handshake the server refuses is a *SocketDialError,
+// which wraps a *Error when the server said why (errors.Is(err,
+// ErrUnauthenticated) for a bad or expired token). The OnConnect handler is
+// queued before any event of the new connection.
 func (s *WebSocket) Connect(ctx context.Context, session *Session, opts *ConnectOptions) error {
 	if session == nil {
 		return &OpError{Op: "Connect", Err: ErrNilSession}
@@ -139,16 +191,60 @@ func (s *WebSocket) Connect(ctx context.Context, session *Session, opts *Connect
 	}
 	s.mu.Lock()
 	prev := s.conn
-	if s.connecting || (prev != nil && !prev.isDone()) {
+	if s.connecting || s.rc != nil || (prev != nil && !prev.isDone()) {
 		s.mu.Unlock()
-		return &OpError{Op: "Connect", Err: errors.New("socket already connected")}
+		return &OpError{Op: "Connect", Err: errors.New("socket already connected or reconnecting")}
 	}
 	s.connecting = true
+	s.closed = false
+	if s.down == nil || sockIsClosed(s.down) {
+		s.down = make(chan struct{})
+	}
 	s.mu.Unlock()
 
 	if prev != nil {
 		<-prev.finished
 	}
+	err := s.freshen(ctx, session, false)
+	var c *sockConn
+	if err == nil {
+		c, err = s.dial(ctx, session, &o)
+	}
+
+	s.mu.Lock()
+	s.connecting = false
+	if err != nil {
+		s.mu.Unlock()
+		s.maybeDown()
+		return &OpError{Op: "Connect", Err: err}
+	}
+	s.conn = c
+	s.session, s.connOpts = session, o
+	s.track.reset()
+	s.mu.Unlock()
+	c.start()
+	return nil
+}
+
+// freshen makes sure session's token will pass the handshake: refreshed
+// through SocketOptions.Client when it is about to expire (or always, with
+// force, after the server refused it), or refused when it has expired.
+func (s *WebSocket) freshen(ctx context.Context, session *Session, force bool) error {
+	if cl := s.opts.Client; cl != nil && session.RefreshToken() != "" && !session.RefreshExpired() &&
+		(force || session.ExpiresWithin(sockRefreshMargin)) {
+		if err := cl.SessionRefresh(ctx, session, nil); err != nil && (force || session.Expired()) {
+			return err
+		}
+	}
+	if session.Expired() {
+		return fmt.Errorf("%w: token expired at %s; refresh it (SessionRefresh) or authenticate again before connecting",
+			ErrSessionExpired, session.ExpiresAt().UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// dial opens a connection for session; the caller starts it.
+func (s *WebSocket) dial(ctx context.Context, session *Session, o *ConnectOptions) (*sockConn, error) {
 	c := newSockConn(s)
 	err := s.adapter.Connect(ctx, &SocketConnectParams{
 		Endpoint:     s.endpoint,
@@ -157,58 +253,96 @@ func (s *WebSocket) Connect(ctx context.Context, session *Session, opts *Connect
 		AppearOnline: o.AppearOnline,
 		Lang:         o.Lang,
 	}, c)
-
-	s.mu.Lock()
-	s.connecting = false
 	if err != nil {
-		s.mu.Unlock()
-		s.q.wake() // a dispatcher waiting for this Connect may now exit
-		return &OpError{Op: "Connect", Err: err}
+		return nil, err
 	}
-	s.conn = c
-	var startDispatcher chan struct{}
-	if s.opts.AutoDispatch && s.dispatcher == nil {
-		startDispatcher = make(chan struct{})
-		s.dispatcher = startDispatcher
-	}
-	s.mu.Unlock()
-
-	c.start()
-	if startDispatcher != nil {
-		go s.dispatchLoop(startDispatcher)
-	}
-	return nil
+	return c, nil
 }
 
 // IsConnected reports whether the socket is open: connected, and not yet
-// closed or disconnected.
+// closed or disconnected (a socket reconnecting is not connected).
 func (s *WebSocket) IsConnected() bool {
-	c := s.current()
-	return c != nil && !c.isDone()
+	s.mu.Lock()
+	c, rc := s.conn, s.rc
+	s.mu.Unlock()
+	return c != nil && rc == nil && !c.isDone()
 }
 
 // Close closes the connection with a close handshake (bounded in time),
-// fails every waiting request with a *CloseError, queues the OnDisconnect
-// handler, and returns once every goroutine the socket started has exited;
-// see the type's doc for the one exception. It is idempotent, and does
-// nothing on a socket that is not connected. Close does not stop a Connect
-// in progress: cancel its context instead.
+// stops a reconnect under way, fails every waiting request with a
+// *CloseError, queues the OnDisconnect handler, and returns once the
+// socket's goroutines have exited; see the type's doc for the one
+// exception. It is idempotent, and does nothing on a socket that is not
+// connected. Close does not stop a Connect in progress: cancel its context
+// instead.
 func (s *WebSocket) Close() error {
 	s.mu.Lock()
-	c := s.conn
-	d := s.dispatcher
+	s.closed = true
+	down := s.down
 	s.mu.Unlock()
-	if c == nil {
-		return nil
-	}
-	c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
-	<-c.finished
-	if d != nil {
-		if g := sockGoid(); g == 0 || s.dispatcherGoid.Load() != g {
-			<-d
+	for {
+		s.stopReconnect()
+		c := s.current()
+		if c == nil {
+			return nil
+		}
+		c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
+		<-c.finished
+		// A link lost just before Close may have started a reconnect,
+		// which may have dialled before it was stopped: close that too.
+		s.mu.Lock()
+		again := s.rc != nil || s.conn != c
+		s.mu.Unlock()
+		if !again {
+			break
 		}
 	}
+	if down != nil && !s.q.inHandler.Load() {
+		<-down
+	}
 	return nil
+}
+
+// stopReconnect stops a reconnect under way and waits for it.
+func (s *WebSocket) stopReconnect() {
+	s.mu.Lock()
+	rc := s.rc
+	s.mu.Unlock()
+	if rc != nil {
+		rc.cancel()
+		<-rc.done
+	}
+}
+
+// Done returns a channel that is closed once the socket is down for good:
+// its connection ended (by Close, or a disconnect no reconnect follows),
+// its goroutines exited and, with AutoDispatch, the OnDisconnect handler
+// ran. Each Connect starts a new lifetime with a new channel; before the
+// first, Done's channel is already closed.
+func (s *WebSocket) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down == nil {
+		s.down = make(chan struct{})
+		close(s.down)
+	}
+	return s.down
+}
+
+// maybeDown closes Done's channel when nothing of the socket runs any more.
+func (s *WebSocket) maybeDown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down == nil || sockIsClosed(s.down) || s.connecting || s.rc != nil {
+		return
+	}
+	if s.conn != nil && !sockIsClosed(s.conn.finished) {
+		return
+	}
+	if s.opts.AutoDispatch && s.q.busy() {
+		return
+	}
+	close(s.down)
 }
 
 func (s *WebSocket) current() *sockConn {
@@ -217,13 +351,56 @@ func (s *WebSocket) current() *sockConn {
 	return s.conn
 }
 
+// live returns the connection to send on. While the socket reconnects it
+// waits (within ctx) for the new connection, or fails at once with
+// ErrReconnecting under ReconnectConfig.FailFast.
+func (s *WebSocket) live(ctx context.Context) (*sockConn, error) {
+	for {
+		s.mu.Lock()
+		c, rc := s.conn, s.rc
+		s.mu.Unlock()
+		if rc == nil {
+			if c == nil {
+				return nil, errSockNotConnected
+			}
+			if c.isDone() && c.err.Reconnecting && !sockIsClosed(c.finished) {
+				// Lost, and its finisher is about to start the reconnect:
+				// wait for that rather than fail with the old connection.
+				if s.opts.Reconnect.FailFast {
+					return nil, ErrReconnecting
+				}
+				select {
+				case <-c.finished:
+					continue
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			return c, nil
+		}
+		if s.opts.Reconnect.FailFast {
+			return nil, ErrReconnecting
+		}
+		select {
+		case <-rc.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // request sends env and returns the server's answer; the server's error
 // envelope becomes a *SocketError. Errors are wrapped with op.
 func (s *WebSocket) request(ctx context.Context, op string, env *rtapi.Envelope) (*rtapi.Envelope, error) {
-	c := s.current()
-	if c == nil {
-		return nil, &OpError{Op: op, Err: errSockNotConnected}
+	c, err := s.live(ctx)
+	if err != nil {
+		return nil, &OpError{Op: op, Err: err}
 	}
+	return c.ask(ctx, op, env)
+}
+
+// ask is request on c.
+func (c *sockConn) ask(ctx context.Context, op string, env *rtapi.Envelope) (*rtapi.Envelope, error) {
 	resp, err := c.request(ctx, env)
 	if err != nil {
 		return nil, &OpError{Op: op, Err: err}
@@ -236,8 +413,13 @@ func (s *WebSocket) request(ctx context.Context, op string, env *rtapi.Envelope)
 
 // sockAsk sends env and returns its answer, which must be of type W.
 func sockAsk[W any](ctx context.Context, s *WebSocket, op string, env *rtapi.Envelope) (W, error) {
-	var zero W
 	resp, err := s.request(ctx, op, env)
+	return sockAnswer[W](op, resp, err)
+}
+
+// sockAnswer checks that resp, the answer to op, is of type W.
+func sockAnswer[W any](op string, resp *rtapi.Envelope, err error) (W, error) {
+	var zero W
 	if err != nil {
 		return zero, err
 	}
@@ -251,6 +433,10 @@ func sockAsk[W any](ctx context.Context, s *WebSocket, op string, env *rtapi.Env
 // sockAskEmpty sends env and waits for the empty answer.
 func sockAskEmpty(ctx context.Context, s *WebSocket, op string, env *rtapi.Envelope) error {
 	resp, err := s.request(ctx, op, env)
+	return sockEmptyAnswer(op, resp, err)
+}
+
+func sockEmptyAnswer(op string, resp *rtapi.Envelope, err error) error {
 	if err != nil {
 		return err
 	}
@@ -264,30 +450,47 @@ var errSockNotConnected = fmt.Errorf("%w: not connected", ErrSocketClosed)
 
 // Ping sends a ping and waits for the server's pong.
 func (s *WebSocket) Ping(ctx context.Context) error {
-	_, err := sockAsk[*rtapi.Envelope_Pong](ctx, s, "Ping", &rtapi.Envelope{Message: &rtapi.Envelope_Ping{Ping: &rtapi.Ping{}}})
+	_, err := sockAsk[*rtapi.Envelope_Pong](ctx, s, "Ping", sockPingEnvelope())
 	return err
 }
 
 // sockConn is one connection of a WebSocket: its requests, its write queue
-// and its goroutines. It is the adapter's handler.
+// and its heartbeat. It is the adapter's handler.
 type sockConn struct {
 	s *WebSocket
 
-	// done is closed by shutdown; err is set before.
+	// done is closed by shutdown; err and graceful are set before.
 	done     chan struct{}
 	doneOnce sync.Once
-	err      error
+	err      *CloseError
 	graceful bool
-	// finished is closed when the keeper is done: adapter closed, writer
-	// gone, disconnect queued.
-	finished chan struct{}
+	// finished is closed when the finisher is done: adapter closed,
+	// writer gone, disconnect queued.
+	finished   chan struct{}
+	finishOnce sync.Once
 
-	wq chan *[]byte
-	// writerDone is closed when the writer exits.
-	writerDone chan struct{}
-	nextCID    atomic.Uint64
-	pmu        sync.Mutex
-	pending    map[uint64]*sockPending
+	// The write queue; a writer runs only while it holds frames.
+	wmu     sync.Mutex
+	wq      []*[]byte
+	wspare  []*[]byte // the previous batch's slice, reused
+	writing bool
+	wclosed bool          // set by the finisher: no frame is queued any more
+	wroom   chan struct{} // made by a sender waiting for room, closed at the next turn
+	widle   chan struct{} // made by the finisher, closed when the writer exits
+	frames  [][]byte      // the writer's batch for adapter.Send; only a writer touches it
+	// writeFn is writeLoop as a func value made once, so that starting a
+	// writer allocates nothing (a go statement with a fresh method value
+	// would allocate a closure each time).
+	writeFn func()
+
+	nextCID atomic.Uint64
+	pmu     sync.Mutex
+	pending map[uint64]*sockPending
+	// slots bounds the requests in flight; nil for no bound.
+	slots chan struct{}
+
+	// hb is the heartbeat's state, guarded by sockHeart.mu.
+	hb sockBeat
 
 	// Events the adapter reports before Connect returns wait in early, so
 	// that OnConnect comes first.
@@ -296,9 +499,20 @@ type sockConn struct {
 	early   []sockEvent
 }
 
-type sockPending struct{ ch chan *rtapi.Envelope }
+type sockPending struct {
+	ch    chan *rtapi.Envelope
+	timer *time.Timer // the request timeout, stopped while pooled
+}
 
-var sockPendingPool = sync.Pool{New: func() any { return &sockPending{ch: make(chan *rtapi.Envelope, 1)} }}
+// sockBeatPending stands in the pending map for a heartbeat ping: its pong
+// goes to the heartbeat, not to a waiting request.
+var sockBeatPending = &sockPending{}
+
+var sockPendingPool = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &sockPending{ch: make(chan *rtapi.Envelope, 1), timer: t}
+}}
 
 // sockBufPool holds encode buffers; those larger than sockMaxPooledBuf are not
 // kept, so one large message does not pin memory.
@@ -317,19 +531,25 @@ func sockPutBuf(b *[]byte) {
 }
 
 func newSockConn(s *WebSocket) *sockConn {
-	return &sockConn{
-		s:          s,
-		done:       make(chan struct{}),
-		finished:   make(chan struct{}),
-		wq:         make(chan *[]byte, s.opts.WriteQueueSize),
-		writerDone: make(chan struct{}),
-		pending:    make(map[uint64]*sockPending),
+	c := &sockConn{
+		s:        s,
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
+		pending:  make(map[uint64]*sockPending),
 	}
+	if n := s.opts.MaxRequestsInFlight; n > 0 {
+		c.slots = make(chan struct{}, n)
+	}
+	c.writeFn = c.writeLoop
+	return c
 }
 
-// start runs the connection's goroutines and releases the events that
-// arrived during Connect, after OnConnect.
+// start schedules the heartbeat and releases the events that arrived
+// during Connect, after OnConnect.
 func (c *sockConn) start() {
+	if !c.s.opts.Keepalive.Disable {
+		sockHeart.add(c)
+	}
 	c.emu.Lock()
 	c.s.q.push(sockEvent{kind: sockEvConnect}, true)
 	for _, ev := range c.early {
@@ -338,10 +558,11 @@ func (c *sockConn) start() {
 	c.early = nil
 	c.started.Store(true)
 	c.emu.Unlock()
-	// The keeper queues the disconnect, so it starts after the connect
-	// is queued, even when the connection already ended.
-	go c.writeLoop()
-	go c.keep()
+	if c.isDone() {
+		// It ended before it started: the finisher queues the disconnect,
+		// so it starts after the connect is queued.
+		c.finishOnce.Do(func() { go c.finish() })
+	}
 }
 
 func (c *sockConn) isDone() bool {
@@ -353,14 +574,58 @@ func (c *sockConn) isDone() bool {
 	}
 }
 
-// shutdown ends the connection for cause (a *CloseError); the first cause
-// wins. It never blocks, so the read loop may call it.
+// shutdown ends the connection for cause; the first cause wins. It never
+// blocks, so the read loop and the heartbeat may call it: a finisher
+// goroutine closes the adapter and queues the disconnect.
 func (c *sockConn) shutdown(cause *CloseError, graceful bool) {
 	c.doneOnce.Do(func() {
+		if !graceful {
+			cause.Reconnecting = c.s.willReconnect()
+		}
 		c.err = cause
 		c.graceful = graceful
 		close(c.done)
+		if c.started.Load() {
+			c.finishOnce.Do(func() { go c.finish() })
+		}
 	})
+}
+
+// sockFlushTimeout bounds how long Close lets the writer flush the frames
+// queued before it.
+const sockFlushTimeout = 5 * time.Second
+
+// finish runs once the connection is done: it stops the heartbeat, lets
+// the writer flush (after Close) or drop what is queued, closes the
+// adapter, queues the disconnect (after any drop report of the
+// connection), then reconnects when that is on.
+func (c *sockConn) finish() {
+	s := c.s
+	if !s.opts.Keepalive.Disable {
+		sockHeart.remove(c)
+	}
+	idle := c.writerIdle()
+	if c.graceful {
+		t := time.NewTimer(sockFlushTimeout)
+		select {
+		case <-idle:
+		case <-t.C:
+			_ = s.adapter.CloseNow() // a write is stuck: unblock it
+		}
+		t.Stop()
+		<-idle
+		_ = s.adapter.Close()
+	} else {
+		_ = s.adapter.CloseNow()
+		<-idle
+	}
+	rc := s.startReconnect(c)
+	s.q.push(sockEvent{kind: sockEvDisconnect, err: c.err}, true)
+	close(c.finished)
+	if rc != nil {
+		s.reconnect(rc, c.err)
+	}
+	s.maybeDown()
 }
 
 func (c *sockConn) encode(env *rtapi.Envelope) (*[]byte, error) {
@@ -385,25 +650,121 @@ func (c *sockConn) checkSize(n int) error {
 	return nil
 }
 
-// enqueue hands a frame to the writer, waiting while the write queue is
-// full. The frame is the writer's from then on.
-func (c *sockConn) enqueue(ctx context.Context, b *[]byte) error {
-	select {
-	case c.wq <- b:
-		return nil
-	default:
+// push queues a frame for writing, starting a writer when none runs; the
+// frame is the writer's from then on. With wait, it first waits (within
+// ctx) while WriteQueueSize frames are queued; the heartbeat does not.
+func (c *sockConn) push(ctx context.Context, b *[]byte, wait bool) error {
+	c.wmu.Lock()
+	for wait && len(c.wq) >= c.s.opts.WriteQueueSize && !c.wclosed {
+		if c.wroom == nil {
+			c.wroom = make(chan struct{})
+		}
+		room := c.wroom
+		c.wmu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			sockPutBuf(b)
+			return ctx.Err()
+		case <-c.done:
+			sockPutBuf(b)
+			return c.err
+		}
+		c.wmu.Lock()
 	}
-	select {
-	case c.wq <- b:
-		return nil
-	case <-ctx.Done():
-		sockPutBuf(b)
-		return ctx.Err()
-	case <-c.done:
+	if c.wclosed {
+		c.wmu.Unlock()
 		sockPutBuf(b)
 		return c.err
 	}
+	c.wq = append(c.wq, b)
+	start := !c.writing
+	c.writing = true
+	c.wmu.Unlock()
+	if start {
+		go c.writeFn()
+	}
+	return nil
 }
+
+// sockMaxKeptBatch: batch slices larger than this are not kept once the
+// writer is idle, so a burst does not pin memory on an idle socket.
+const sockMaxKeptBatch = 64
+
+// writeLoop writes what is queued, all of it in one Send per turn, so
+// that concurrent senders share one wake-up and one Send, and exits when
+// the queue is empty. After Close it flushes what was queued before;
+// after a failure it drops it.
+func (c *sockConn) writeLoop() {
+	var batch []*[]byte
+	for {
+		c.wmu.Lock()
+		if batch != nil {
+			c.wspare = batch[:0]
+		}
+		if c.wroom != nil {
+			close(c.wroom) // room again (or the end): let waiting senders look
+			c.wroom = nil
+		}
+		if len(c.wq) == 0 || (c.isDone() && !c.graceful) {
+			for i, b := range c.wq {
+				sockPutBuf(b)
+				c.wq[i] = nil
+			}
+			c.wq = c.wq[:0]
+			if cap(c.wq) > sockMaxKeptBatch {
+				c.wq = nil
+			}
+			if cap(c.wspare) > sockMaxKeptBatch {
+				c.wspare = nil
+			}
+			if cap(c.frames) > sockMaxKeptBatch {
+				c.frames = nil
+			}
+			c.writing = false
+			if c.widle != nil {
+				close(c.widle)
+				c.widle = nil
+			}
+			c.wmu.Unlock()
+			return
+		}
+		batch, c.wq, c.wspare = c.wq, c.wspare, nil
+		c.wmu.Unlock()
+
+		frames := c.frames[:0]
+		for _, b := range batch {
+			frames = append(frames, *b)
+		}
+		err := c.s.adapter.Send(context.Background(), frames)
+		clear(frames)
+		c.frames = frames[:0]
+		for i, b := range batch {
+			sockPutBuf(b)
+			batch[i] = nil
+		}
+		if err != nil {
+			c.shutdown(&CloseError{Code: sockCloseAbnormal, Err: fmt.Errorf("write: %w", err)}, false)
+		}
+	}
+}
+
+// writerIdle stops the queue from taking frames and returns a channel
+// closed once the writer has exited (at once when none runs).
+func (c *sockConn) writerIdle() <-chan struct{} {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wclosed = true
+	if !c.writing {
+		return sockClosedChan
+	}
+	if c.widle == nil {
+		c.widle = make(chan struct{})
+	}
+	return c.widle
+}
+
+var sockClosedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
 func (c *sockConn) sendFrame(ctx context.Context, b *[]byte) error {
 	if c.isDone() {
@@ -414,17 +775,32 @@ func (c *sockConn) sendFrame(ctx context.Context, b *[]byte) error {
 		sockPutBuf(b)
 		return err
 	}
-	return c.enqueue(ctx, b)
+	return c.push(ctx, b, true)
 }
 
-// request registers for the answer to env under a fresh cid, then sends env
-// and waits for the answer, ctx or the end of the connection.
+// request takes a slot, registers for the answer to env under a fresh cid,
+// then sends env and waits for the answer, ctx, the request timeout or the
+// end of the connection.
 func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Envelope, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if c.isDone() {
 		return nil, c.err
+	}
+	if c.slots != nil {
+		select {
+		case c.slots <- struct{}{}:
+		default:
+			select {
+			case c.slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-c.done:
+				return nil, c.err
+			}
+		}
+		defer func() { <-c.slots }()
 	}
 	id := c.nextCID.Add(1)
 	env.Cid = strconv.FormatUint(id, 10)
@@ -436,12 +812,18 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 	c.pmu.Lock()
 	c.pending[id] = p
 	c.pmu.Unlock()
-	if err := c.enqueue(ctx, b); err != nil {
+	if err := c.push(ctx, b, true); err != nil {
 		c.forget(id, p)
 		return nil, err
 	}
+	var timeout <-chan time.Time
+	if d := c.s.opts.RequestTimeout; d > 0 {
+		p.timer.Reset(d)
+		timeout = p.timer.C
+	}
 	select {
 	case resp := <-p.ch:
+		p.timer.Stop()
 		sockPendingPool.Put(p)
 		return resp, nil
 	case <-ctx.Done():
@@ -450,12 +832,16 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 	case <-c.done:
 		c.forget(id, p)
 		return nil, c.err
+	case <-timeout:
+		c.forget(id, p)
+		return nil, fmt.Errorf("%w: no answer within %v", ErrRequestTimeout, c.s.opts.RequestTimeout)
 	}
 }
 
 // forget drops a request's registration. If the read loop took it first,
 // its answer is on the way and is drained, so that p can be reused.
 func (c *sockConn) forget(id uint64, p *sockPending) {
+	p.timer.Stop()
 	c.pmu.Lock()
 	_, ok := c.pending[id]
 	delete(c.pending, id)
@@ -466,112 +852,27 @@ func (c *sockConn) forget(id uint64, p *sockPending) {
 	sockPendingPool.Put(p)
 }
 
-// writeLoop writes queued frames, taking every frame queued so far in one
-// batch, so that concurrent senders share one wake-up and one Send.
-func (c *sockConn) writeLoop() {
-	defer close(c.writerDone)
-	const maxBatch = 64
-	batch := make([]*[]byte, 0, maxBatch)
-	frames := make([][]byte, 0, maxBatch)
-	for {
-		select {
-		case b := <-c.wq:
-			batch = append(batch, b)
-		case <-c.done:
-			// After Close, write what was queued before it (the keeper
-			// bounds the time this may take); otherwise the link is gone.
-			if !c.graceful {
-				return
-			}
-			select {
-			case b := <-c.wq:
-				batch = append(batch, b)
-			default:
-				return
-			}
-		}
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case b := <-c.wq:
-				batch = append(batch, b)
-			default:
-				break more
-			}
-		}
-		for _, b := range batch {
-			frames = append(frames, *b)
-		}
-		err := c.s.adapter.Send(context.Background(), frames)
-		for i, b := range batch {
-			sockPutBuf(b)
-			batch[i] = nil
-			frames[i] = nil
-		}
-		batch, frames = batch[:0], frames[:0]
-		if err != nil {
-			c.shutdown(&CloseError{Code: sockCloseAbnormal, Err: fmt.Errorf("write: %w", err)}, false)
-			return
-		}
-	}
-}
-
-// sockFlushTimeout bounds how long Close lets the writer flush the frames
-// queued before it.
-const sockFlushTimeout = 5 * time.Second
-
 func sockPingEnvelope() *rtapi.Envelope {
 	return &rtapi.Envelope{Message: &rtapi.Envelope_Ping{Ping: &rtapi.Ping{}}}
 }
 
-// keep runs the heartbeat until the connection ends, then closes the
-// adapter, waits for the writer and queues the disconnect.
-func (c *sockConn) keep() {
-	defer func() {
-		close(c.finished)
-		// The dispatcher exits once the connection is finished and the
-		// queue empty: let it see the former.
-		c.s.q.wake()
-	}()
-	k := c.s.opts.Keepalive
-	if !k.Disable {
-		t := time.NewTimer(k.Interval)
-	beat:
-		for {
-			select {
-			case <-c.done:
-				break beat
-			case <-t.C:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), k.Timeout)
-			_, err := c.request(ctx, sockPingEnvelope())
-			cancel()
-			if err != nil && ctx.Err() != nil && !c.isDone() {
-				c.shutdown(&CloseError{Code: sockCloseAbnormal,
-					Err: fmt.Errorf("%w: no pong within %v", ErrHeartbeatTimeout, k.Timeout)}, false)
-				break
-			}
-			t.Reset(k.Interval)
-		}
-		t.Stop()
-	} else {
-		<-c.done
+// sendPing sends the heartbeat's ping, without waiting: its pong goes to
+// sockHeart.pong, its absence is noticed by the heartbeat's deadline.
+func (c *sockConn) sendPing() {
+	if c.isDone() {
+		return
 	}
-	if c.graceful {
-		t := time.NewTimer(sockFlushTimeout)
-		select {
-		case <-c.writerDone:
-		case <-t.C:
-			_ = c.s.adapter.CloseNow() // a write is stuck: unblock it
-		}
-		t.Stop()
-		<-c.writerDone
-		_ = c.s.adapter.Close()
-	} else {
-		_ = c.s.adapter.CloseNow()
-		<-c.writerDone
+	id := c.nextCID.Add(1)
+	env := sockPingEnvelope()
+	env.Cid = strconv.FormatUint(id, 10)
+	b, err := c.encode(env)
+	if err != nil {
+		return // a ping always encodes
 	}
-	c.s.q.push(sockEvent{kind: sockEvDisconnect, err: c.err}, true)
+	c.pmu.Lock()
+	c.pending[id] = sockBeatPending
+	c.pmu.Unlock()
+	_ = c.push(context.Background(), b, false)
 }
 
 // OnFrame is the adapter's report of a frame: an answer goes to the request
@@ -590,10 +891,14 @@ func (c *sockConn) OnFrame(frame []byte) {
 			p := c.pending[id]
 			delete(c.pending, id)
 			c.pmu.Unlock()
-			if p != nil {
+			switch p {
+			case nil:
+				// No one waits: the request was cancelled. Drop it.
+			case sockBeatPending:
+				sockHeart.pong(c)
+			default:
 				p.ch <- env
 			}
-			// No one waits: the request was cancelled. Drop it.
 			return
 		}
 	}
@@ -607,7 +912,10 @@ func (c *sockConn) OnFrame(frame []byte) {
 			c.report(sockEvent{kind: sockEvError, err: fmt.Errorf("%w: unexpected %T (cid %q)", ErrBadResponse, env.Message, env.Cid)})
 			return
 		}
-		c.report(sockEvent{kind: sockEvMessage, msg: env.Message})
+		if pc, ok := m.(*rtapi.Envelope_PartyClose); ok {
+			c.s.track.partyGone(pc.PartyClose.GetPartyId())
+		}
+		c.report(sockEvent{kind: sockEvMessage, msg: env.Message, size: len(frame)})
 	}
 }
 
@@ -619,6 +927,9 @@ func (c *sockConn) OnClose(err error) {
 	var ce *CloseError
 	if !errors.As(err, &ce) {
 		ce = &CloseError{Code: sockCloseAbnormal, Err: err}
+	} else {
+		cp := *ce // shutdown may mark it: keep the adapter's value intact
+		ce = &cp
 	}
 	c.shutdown(ce, false)
 }
