@@ -192,7 +192,9 @@ func (s *WebSocket) IsConnected() bool {
 // handler, and returns once every goroutine the socket started has exited;
 // see the type's doc for the one exception. It is idempotent, and does
 // nothing on a socket that is not connected. Close does not stop a Connect
-// in progress: cancel its context instead.
+// in progress: cancel its context instead. In a browser (js/wasm) it
+// returns at once and finishes on a goroutine, so that a JavaScript event
+// callback may call it; OnDisconnect says when it is done.
 func (s *WebSocket) Close() error {
 	s.mu.Lock()
 	c := s.conn
@@ -202,12 +204,14 @@ func (s *WebSocket) Close() error {
 		return nil
 	}
 	c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
-	<-c.finished
-	if d != nil {
-		if g := sockGoid(); g == 0 || s.dispatcherGoid.Load() != g {
-			<-d
+	sockFinishClose(func() {
+		<-c.finished
+		if d != nil {
+			if g := sockGoid(); g == 0 || s.dispatcherGoid.Load() != g {
+				<-d
+			}
 		}
-	}
+	})
 	return nil
 }
 
