@@ -9,9 +9,9 @@ package nakama
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // Defaults of a server started with no configuration.
@@ -199,7 +200,7 @@ func marshalField(m protoreflect.Message, fd protoreflect.FieldDescriptor) ([]by
 		}
 		return marshalOptions.Marshal(v.Message().Interface())
 	case fd.Kind() == protoreflect.StringKind && !fd.IsList():
-		return json.Marshal(v.String())
+		return marshalOptions.Marshal(wrapperspb.String(v.String()))
 	}
 	return nil, fmt.Errorf("unsupported body field kind %s", fd.Kind())
 }
@@ -280,28 +281,43 @@ func decodeRESTBody(status int, body []byte, out proto.Message) error {
 // not the server's JSON (a proxy's HTML page, an empty or cut-off body), into
 // an error wrapping ErrBadResponse that names the HTTP status and its reason.
 func decodeRESTError(status int, reason string, body []byte) error {
-	// "error" is a string from some handlers and an object from the RPC
-	// route (a runtime function's error), so it is read only if a string.
-	var e struct {
-		Code    *int            `json:"code"`
-		Message string          `json:"message"`
-		Error   json.RawMessage `json:"error"`
-	}
 	trimmed := bytes.TrimSpace(body)
-	if err := json.Unmarshal(trimmed, &e); err != nil || e.Code == nil {
-		if reason == "" {
-			reason = "an error"
-		}
-		if len(trimmed) == 0 {
-			return badResponse(status, "%s with an empty body", reason)
-		}
-		return badResponse(status, "%s with %s", reason, describeBody(trimmed))
+	if e, ok := parseRESTError(trimmed); ok {
+		e.HTTPStatus = status
+		return e
 	}
-	msg := e.Message
-	if msg == "" {
-		_ = json.Unmarshal(e.Error, &msg)
+	if reason == "" {
+		reason = "an error"
 	}
-	return &Error{Code: Code(*e.Code), Message: msg, HTTPStatus: status}
+	if len(trimmed) == 0 {
+		return badResponse(status, "%s with an empty body", reason)
+	}
+	return badResponse(status, "%s with %s", reason, describeBody(trimmed))
+}
+
+// parseRESTError reads the server's error body: an object with an integer
+// "code" and a string "message", or, when there is none, an "error" string.
+// "error" is an object from the RPC route (a runtime function's error), so
+// it is read only if a string.
+func parseRESTError(body []byte) (*Error, bool) {
+	fields, err := decodeJSONObject(body)
+	if err != nil || fields["code"] == nil {
+		return nil, false
+	}
+	code, err := jsonInt("code", fields["code"])
+	if err != nil || code < 0 || code > math.MaxUint32 {
+		return nil, false
+	}
+	e := &Error{Code: Code(code)}
+	if m := fields["message"]; m != nil && !isJSONNull(m) {
+		if e.Message, err = jsonString("message", m); err != nil {
+			return nil, false
+		}
+	}
+	if e.Message == "" {
+		e.Message, _ = jsonString("error", fields["error"])
+	}
+	return e, true
 }
 
 // describeBody says what a body that could not be decoded looks like, briefly

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"sort"
 	"strings"
 )
@@ -150,12 +151,23 @@ func analyzeWasm(module []byte) (*wasmReport, error) {
 
 	r.module = stripped.Bytes()
 	r.Size = stripped.Len()
+	r.Gzipped = gzipSize(r.module)
+	return r, nil
+}
+
+// gzipSize is the size of b compressed by gzip -9, or, without a gzip
+// command, by compress/gzip at its best, which compresses a little less.
+func gzipSize(b []byte) int {
+	cmd := exec.Command("gzip", "-9", "-c")
+	cmd.Stdin = bytes.NewReader(b)
+	if out, err := cmd.Output(); err == nil {
+		return len(out)
+	}
 	var gz bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	w.Write(stripped.Bytes())
+	w.Write(b)
 	w.Close()
-	r.Gzipped = gz.Len()
-	return r, nil
+	return gz.Len()
 }
 
 // parseFuncNames reads the function names of a name section.
