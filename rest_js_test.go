@@ -94,7 +94,7 @@ func TestFetchErrors(t *testing.T) {
 				var e *Error
 				return errors.Is(err, ErrNotFound) && errors.As(err, &e) && e.HTTPStatus == 404
 			}, "Account not found."},
-		{"proxy page", `Promise.resolve(new Response('<html>bad gateway `+tok+`</html>', {status: 502, statusText: "Bad Gateway"}))`,
+		{"proxy page", `Promise.resolve(new Response('<html>bad gateway ` + tok + `</html>', {status: 502, statusText: "Bad Gateway"}))`,
 			func(err error) bool { return errors.Is(err, ErrBadResponse) }, "Bad Gateway with a non-JSON body"},
 		{"network", `Promise.reject(new TypeError("fetch failed", {cause: new Error("connect ECONNREFUSED")}))`,
 			func(err error) bool { return CodeOf(err) == Unknown }, "fetch failed: connect ECONNREFUSED"},
