@@ -51,7 +51,7 @@ func web(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(stdout, "player.wasm: %.2f MB gzipped\n", float64(pl.report.Gzipped)/1e6)
-	d, err := startWeb(ctx, pl, *addr, *linger)
+	d, err := startWeb(ctx, pl, *addr, *linger, stderr)
 	if err != nil {
 		return err
 	}
@@ -125,13 +125,16 @@ type webDemo struct {
 	served   chan struct{}
 }
 
-func startWeb(ctx context.Context, pl *webBuild, addr string, linger time.Duration) (*webDemo, error) {
+func startWeb(ctx context.Context, pl *webBuild, addr string, linger time.Duration, stderr io.Writer) (*webDemo, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	d := &webDemo{url: "http://" + l.Addr().String(), srv: nakamatest.NewServer(nil),
 		gone: make(chan struct{}), closing: make(chan struct{}), served: make(chan struct{})}
+	// A real server's matchmaker runs every 15 seconds; the page should
+	// not keep its player waiting that long.
+	d.srv.SetMatchmakerInterval(time.Second)
 	mux := http.NewServeMux()
 	mux.Handle("/", d.srv) // the Nakama API and its socket
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +155,7 @@ func startWeb(ctx context.Context, pl *webBuild, addr string, linger time.Durati
 		defer close(d.served)
 		_ = d.hs.Serve(l)
 	}()
-	d.bot, err = startBot(ctx, d.url)
+	d.bot, err = startBot(ctx, d.url, stderr)
 	if err != nil {
 		d.close()
 		return nil, fmt.Errorf("starting the bot: %w", err)
@@ -208,11 +211,12 @@ type webBot struct {
 	socket *nakama.WebSocket
 	stop   context.CancelFunc
 	loop   <-chan struct{}
+	stderr io.Writer
 }
 
 const botName = "bot"
 
-func startBot(ctx context.Context, url string) (*webBot, error) {
+func startBot(ctx context.Context, url string, stderr io.Writer) (*webBot, error) {
 	client, err := nakama.NewClient(url, nakama.DefaultServerKey, nil)
 	if err != nil {
 		return nil, err
@@ -226,10 +230,10 @@ func startBot(ctx context.Context, url string) (*webBot, error) {
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	b := &webBot{socket: socket, stop: stop}
+	b := &webBot{socket: socket, stop: stop, stderr: stderr}
 	queue := func() {
 		if _, err := socket.AddMatchmaker(ctx, "*", 2, 2, nil); err != nil && ctx.Err() == nil {
-			fmt.Fprintln(os.Stderr, "bot: matchmaker:", err)
+			fmt.Fprintln(stderr, "bot: matchmaker:", err)
 		}
 	}
 	socket.OnChannelMessage(func(m *api.ChannelMessage) {
@@ -272,6 +276,6 @@ func (b *webBot) close() {
 	b.stop()
 	<-b.loop
 	if err := b.socket.Close(); err != nil && !errors.Is(err, nakama.ErrSocketClosed) {
-		fmt.Fprintln(os.Stderr, "bot: closing:", err)
+		fmt.Fprintln(b.stderr, "bot: closing:", err)
 	}
 }

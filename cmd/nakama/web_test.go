@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -74,7 +75,7 @@ func TestWebBrowser(t *testing.T) {
 	pl := builtPlayer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := startWeb(ctx, pl, "127.0.0.1:0", time.Minute)
+	d, err := startWeb(ctx, pl, "127.0.0.1:0", time.Minute, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

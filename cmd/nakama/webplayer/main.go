@@ -127,7 +127,11 @@ func play(ctx context.Context, p page) error {
 			p.step("matchmaker", "matchmaking failed: "+err.Error())
 			return
 		}
-		p.step("matchmaker", "looking for an opponent, ticket "+t.GetTicket()[:8])
+		ticket := t.GetTicket()
+		if len(ticket) > 8 {
+			ticket = ticket[:8]
+		}
+		p.step("matchmaker", "looking for an opponent, ticket "+ticket)
 	})
 	socket.OnMatchmakerMatched(func(m *rtapi.MatchmakerMatched) {
 		match, err := socket.JoinMatchToken(ctx, m.GetToken(), nil)
