@@ -75,7 +75,9 @@ func TestWebBrowser(t *testing.T) {
 	pl := builtPlayer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := startWeb(ctx, pl, "127.0.0.1:0", time.Minute, io.Discard)
+	// The demo ends 3 s after its last page: long enough for the second
+	// page to open after the first closed.
+	d, err := startWeb(ctx, pl, "127.0.0.1:0", 3*time.Second, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +87,16 @@ func TestWebBrowser(t *testing.T) {
 		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.UserDataDir(t.TempDir()))...)
 	defer cancelAlloc()
+	// The first context starts the browser, which lives as long as it:
+	// each page gets a tab of its own.
+	browserCtx, closeBrowser := chromedp.NewContext(alloc)
+	defer closeBrowser()
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("starting %s: %v", browser, err)
+	}
 	for _, format := range []string{"protobuf", "json"} {
 		t.Run(format, func(t *testing.T) {
-			tab, closeTab := chromedp.NewContext(alloc)
+			tab, closeTab := chromedp.NewContext(browserCtx)
 			defer closeTab()
 			ids := []string{"auth", "socket", "chat", "bot-chat", "lookup", "matchmaker", "match", "data"}
 			// Every step shows its result by being marked done; an error
@@ -140,6 +149,17 @@ func TestWebBrowser(t *testing.T) {
 			if !strings.Contains(closed, "code 1000 (closed by the client)") {
 				t.Errorf("#closed shows %q, want a normal close by the client", closed)
 			}
+			select {
+			case <-d.gone:
+				t.Error("the demo took the page for closed while it was open")
+			default:
+			}
 		})
+	}
+	// Every tab is closed now: the demo notices.
+	select {
+	case <-d.gone:
+	case <-ctx.Done():
+		t.Error("the demo did not notice that its last page was closed")
 	}
 }
