@@ -22,7 +22,9 @@ func jsRun(t testing.TB, src string, args ...any) js.Value {
 //
 // fetch records each call in __fetchCalls and answers with __fetchAnswer(url,
 // init). Each FakeWS is recorded in __ws; it opens in a later task unless
-// __wsRefuse (it closes with 1006 instead) or __wsHang (nothing happens);
+// __wsRefuse (it closes with 1006 instead, or with __wsRefuse == "error"
+// only fires an error event, as Node's WebSocket does) or __wsHang
+// (nothing happens);
 // _msg and _close deliver a message or a close from the "server".
 func jsFakes(t testing.TB) {
 	t.Helper()
@@ -42,7 +44,8 @@ func jsFakes(t testing.TB) {
 				this.url = url; this.sent = []; this.readyState = 0; this.bufferedAmount = 0;
 				__ws.push(this);
 				if (__wsHang) return;
-				setTimeout(() => __wsRefuse ? this._close(1006, "") : this._open(), 0);
+				setTimeout(() => __wsRefuse === "error" ? this.onerror({})
+					: __wsRefuse ? this._close(1006, "") : this._open(), 0);
 			}
 			send(d) { this.sent.push(typeof d === "string" ? d : Array.from(d)); }
 			close(code, reason) { this.closedWith = {code, reason}; this.readyState = 2; }

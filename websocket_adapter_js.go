@@ -135,7 +135,15 @@ func (c *jsSocket) dial(ctx context.Context, p *SocketConnectParams) error {
 	c.on("open", func(js.Value) { close(c.opened) })
 	c.on("message", c.onMessage)
 	c.on("close", c.onClose)
-	// An error event is always followed by a close event, which says more.
+	// A browser follows an error event with a close event, which says
+	// more; Node's WebSocket sends only the error for a refused handshake.
+	c.on("error", func(js.Value) {
+		select {
+		case <-c.opened:
+		default:
+			c.fail(&CloseError{Code: sockCloseAbnormal})
+		}
+	})
 	select {
 	case <-c.opened:
 		return nil
@@ -169,7 +177,7 @@ func (c *jsSocket) detach() {
 	if done {
 		return
 	}
-	for _, ev := range []string{"onopen", "onmessage", "onclose"} {
+	for _, ev := range []string{"onopen", "onmessage", "onclose", "onerror"} {
 		c.ws.Set(ev, js.Null())
 	}
 	for _, fn := range c.funcs {
@@ -214,9 +222,17 @@ func (c *jsSocket) onClose(ev js.Value) {
 	case <-c.opened:
 		c.queue(jsSocketEvent{end: ce})
 	default:
-		c.failed <- ce
+		c.fail(ce)
 	}
 	c.detach()
+}
+
+// fail reports a handshake that failed; the first report is kept.
+func (c *jsSocket) fail(ce *CloseError) {
+	select {
+	case c.failed <- ce:
+	default:
+	}
 }
 
 // queue queues a frame or the end for the handler; nothing is queued

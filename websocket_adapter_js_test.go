@@ -154,17 +154,20 @@ func TestBrowserSocketEnds(t *testing.T) {
 func TestBrowserSocketDialErrors(t *testing.T) {
 	jsFakes(t)
 	const token = "secret.token.value"
-	jsRun(t, `globalThis.__wsRefuse = true;
-		globalThis.__fetchAnswer = (url) => Promise.resolve(new Response("Missing or invalid token " + url, {status: 401}));`)
+	jsRun(t, `globalThis.__fetchAnswer = (url) => Promise.resolve(new Response("Missing or invalid token " + url, {status: 401}));`)
 	r := newJSRecorder()
-	err := NewWebSocketAdapter(nil).Connect(bhCtx(t), &SocketConnectParams{Endpoint: "ws://nakama.test/ws", Token: token}, r)
-	var de *SocketDialError
-	if !errors.As(err, &de) || de.HTTPStatus != 401 || !errors.Is(err, ErrUnauthenticated) {
-		t.Errorf("refused: %v, want a SocketDialError wrapping Unauthenticated", err)
-	}
-	var e *Error
-	if !errors.As(err, &e) || strings.Contains(e.Message, token) || strings.Contains(err.Error(), token) {
-		t.Errorf("the token leaks: %v / %v", err, e)
+	// A browser's refusal (error, then close 1006) and Node's (error only).
+	for _, refusal := range []string{"true", `"error"`} {
+		jsRun(t, `globalThis.__wsRefuse = `+refusal+`;`)
+		err := NewWebSocketAdapter(nil).Connect(bhCtx(t), &SocketConnectParams{Endpoint: "ws://nakama.test/ws", Token: token}, r)
+		var de *SocketDialError
+		if !errors.As(err, &de) || de.HTTPStatus != 401 || !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("refused (%s): %v, want a SocketDialError wrapping Unauthenticated", refusal, err)
+		}
+		var e *Error
+		if !errors.As(err, &e) || strings.Contains(e.Message, token) || strings.Contains(err.Error(), token) {
+			t.Errorf("the token leaks: %v / %v", err, e)
+		}
 	}
 	if got := js.Global().Get("__fetchCalls").Index(0).Get("url").String(); !strings.HasPrefix(got, "http://nakama.test/ws?") {
 		t.Errorf("asked %s", got)
@@ -173,7 +176,7 @@ func TestBrowserSocketDialErrors(t *testing.T) {
 	jsRun(t, `globalThis.__wsRefuse = false; globalThis.__wsHang = true;`)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	err = NewWebSocketAdapter(nil).Connect(ctx, &SocketConnectParams{Endpoint: "ws://nakama.test/ws", Token: token}, r)
+	err := NewWebSocketAdapter(nil).Connect(ctx, &SocketConnectParams{Endpoint: "ws://nakama.test/ws", Token: token}, r)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("hung handshake: %v", err)
 	}
