@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/gonakama/nakama/op"
@@ -41,7 +40,7 @@ type ClientOptions struct {
 	OnSessionRefresh func(*Session)
 	// Logger receives a debug line per call and a warning per retry. No
 	// token or key is ever logged. Default: no logging.
-	Logger *slog.Logger
+	Logger *Logger
 }
 
 // DefaultClient implements Client over any ClientAdapter. It keeps no state
@@ -162,8 +161,7 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 			err = c.adapter.Send(ctx, cl)
 		}
 		if c.opts.Logger != nil {
-			c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", o.Name),
-				slog.Int("attempt", attempt), slog.Duration("took", time.Since(t0)), slog.Any("err", err))
+			logCall(ctx, c.opts.Logger, o.Name, attempt, time.Since(t0), err)
 		}
 		if err == nil {
 			return cl.Response, nil
@@ -182,8 +180,7 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 			return nil, err
 		}
 		if c.opts.Logger != nil {
-			c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "nakama retry", slog.String("op", o.Name),
-				slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.Any("err", err))
+			logRetry(ctx, c.opts.Logger, o.Name, attempt, wait, err)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -56,12 +56,45 @@
 // happens when it is full. A heartbeat detects a dead connection (see
 // KeepaliveConfig) and reports it as a disconnect.
 //
-// # Wasm
+// # Browser
 //
-// The package builds for GOOS=js GOARCH=wasm and runs in a browser: REST
-// goes through the browser's fetch and the socket through its WebSocket.
-// There, WebSocketAdapterOptions.HTTPClient and HTTPHeader do nothing, and
-// the browser answers WebSocket-level pings itself.
+// The package builds for GOOS=js GOARCH=wasm and runs in a browser: there
+// RESTAdapter sends through the browser's fetch and WebSocketAdapter uses
+// the browser's WebSocket, both through syscall/js, so a program links
+// neither net/http nor a WebSocket library, nor log/slog (Logger is a
+// console logger there, see NewConsoleLogger). The demo's player weighs
+// about 2.4 MB gzipped, most of it protobuf and the api types. In a browser
+// the options that belong to the network stack are gone (RESTOptions keeps
+// Timeout, WebSocketAdapterOptions keeps ReadLimit), a refused socket
+// handshake is explained by one extra request, since the browser hides the
+// server's answer, and the browser answers WebSocket pings itself.
+//
+// The browser has one thread, and its rule is: never block in a js.FuncOf
+// callback. Every call that waits for the server (a Client method, a
+// socket request, Connect) waits for a later JavaScript event, which
+// cannot come while a callback holds the thread, so inside a callback start
+// a goroutine instead. Run the game loop with FrameLoop: it calls Tick once
+// per animation frame on a goroutine of its own, so handlers may make
+// requests. Close is the exception: in a browser it returns at once and
+// finishes on a goroutine, so an event callback may call it.
+//
+//	socket.OnChannelMessage(func(m *api.ChannelMessage) {
+//		// On FrameLoop's goroutine: waiting for an answer is fine.
+//		users, err := client.GetUsers(ctx, session, []string{m.GetSenderId()}, nil, nil)
+//		...
+//	})
+//	nakama.FrameLoop(ctx, socket, draw)
+//	send := js.FuncOf(func(js.Value, []js.Value) any {
+//		go socket.WriteChatMessage(ctx, channelID, text) // not in the callback itself
+//		return nil
+//	})
+//	closeButton := js.FuncOf(func(js.Value, []js.Value) any {
+//		socket.Close() // returns at once in a browser
+//		return nil
+//	})
+//
+// go run ./cmd/nakama web serves a page that does all of this against
+// nakamatest and a bot.
 //
 // # Testing
 //

@@ -1,3 +1,7 @@
+//go:build !js
+
+// Not under js/wasm: these tests send REST through net/http to servers in the test process, which the browser's fetch adapter cannot reach.
+
 package nakama_test
 
 import (

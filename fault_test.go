@@ -1,3 +1,5 @@
+//go:build !js
+
 package nakama_test
 
 // Fault tests: the client against nakamatest behind internal/faulty, one

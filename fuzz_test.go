@@ -1,3 +1,5 @@
+//go:build !js
+
 package nakama_test
 
 // Fuzz targets for the decoders of what the server sends: socket frames as

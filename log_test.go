@@ -1,3 +1,8 @@
+//go:build !js
+
+// Not under js/wasm: these tests read log/slog records, and the browser
+// build logs to the JavaScript console instead.
+
 package nakama
 
 import (

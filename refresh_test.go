@@ -330,23 +330,6 @@ func bhServe(t testing.TB, b *bhBackend) *httptest.Server {
 	return srv
 }
 
-// bhRESTClient returns a client speaking REST to srv.
-func bhRESTClient(t testing.TB, srv *httptest.Server, b *bhBackend, opts *ClientOptions) *DefaultClient {
-	t.Helper()
-	var o ClientOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.REST.HTTPClient == nil {
-		o.REST.HTTPClient = srv.Client()
-	}
-	c, err := NewClient(srv.URL, b.serverKey, &o)
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	return c
-}
-
 // bhNoJitter makes every retry wait zero, restored when the test ends.
 func bhNoJitter(t testing.TB) { bhSetJitter(t, func(int64) int64 { return 0 }) }
 

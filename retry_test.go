@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,20 +48,6 @@ func bhClosedURL(t testing.TB) string {
 	addr := l.Addr().String()
 	l.Close()
 	return "http://" + addr
-}
-
-// bhDeadServerClient returns a client whose REST adapter dials a closed port,
-// with its sends counted.
-func bhDeadServerClient(t testing.TB, opts *ClientOptions) (*DefaultClient, *bhCounting) {
-	t.Helper()
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	a, err := NewRESTAdapter(bhClosedURL(t), "bh-server-key", &RESTOptions{HTTPClient: &http.Client{Transport: tr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cnt := &bhCounting{inner: a}
-	return NewClientWithAdapter(cnt, opts), cnt
 }
 
 // bhValidSession returns a session the client will not refresh.

@@ -3,7 +3,6 @@ package nakama
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -126,7 +125,7 @@ func parseToken(token string) (claims, error) {
 	if err != nil {
 		return c, fmt.Errorf("bad JWT payload encoding: %w", err)
 	}
-	if err := json.Unmarshal(payload, &c); err != nil {
+	if err := decodeClaims(payload, &c); err != nil {
 		return c, fmt.Errorf("bad JWT claims: %w", err)
 	}
 	if c.Exp == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -254,7 +253,7 @@ type SocketOptions struct {
 	MaxMessageSize int
 	// Logger receives errors no OnError handler took (a handler's panic,
 	// for instance). No token is ever logged. Default: no logging.
-	Logger *slog.Logger
+	Logger *Logger
 }
 
 // withDefaults fills in the zero fields; the Reconnect config is copied.

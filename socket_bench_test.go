@@ -1,3 +1,8 @@
+//go:build !js
+
+// Not under js/wasm: the socket tests run a WebSocket server in the test
+// process, which the browser adapter (the host's WebSocket) cannot reach.
+
 package nakama
 
 import (

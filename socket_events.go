@@ -1,9 +1,7 @@
 package nakama
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -275,7 +273,7 @@ func (s *WebSocket) dispatch(ev sockEvent) {
 
 func (s *WebSocket) logError(msg string, err error) {
 	if l := s.opts.Logger; l != nil {
-		l.LogAttrs(context.Background(), slog.LevelWarn, msg, slog.Any("err", err))
+		logWarn(l, msg, err)
 	}
 }
 

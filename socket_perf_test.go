@@ -1,3 +1,5 @@
+//go:build !js
+
 package nakama_test
 
 // Benchmarks of the socket's hot paths through its public API only (a

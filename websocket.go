@@ -274,32 +274,36 @@ func (s *WebSocket) IsConnected() bool {
 // socket's goroutines have exited; see the type's doc for the one
 // exception. It is idempotent, and does nothing on a socket that is not
 // connected. Close does not stop a Connect in progress: cancel its context
-// instead.
+// instead. In a browser (js/wasm) it returns at once and finishes on a
+// goroutine, so that a JavaScript event callback may call it; OnDisconnect
+// says when it is done.
 func (s *WebSocket) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	down := s.down
 	s.mu.Unlock()
-	for {
-		s.stopReconnect()
-		c := s.current()
-		if c == nil {
-			return nil
+	sockFinishClose(func() {
+		for {
+			s.stopReconnect()
+			c := s.current()
+			if c == nil {
+				return
+			}
+			c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
+			<-c.finished
+			// A link lost just before Close may have started a reconnect,
+			// which may have dialled before it was stopped: close that too.
+			s.mu.Lock()
+			again := s.rc != nil || s.conn != c
+			s.mu.Unlock()
+			if !again {
+				break
+			}
 		}
-		c.shutdown(&CloseError{Code: sockCloseNormal, Reason: "closed by the client"}, true)
-		<-c.finished
-		// A link lost just before Close may have started a reconnect,
-		// which may have dialled before it was stopped: close that too.
-		s.mu.Lock()
-		again := s.rc != nil || s.conn != c
-		s.mu.Unlock()
-		if !again {
-			break
+		if down != nil && !s.q.inHandler.Load() {
+			<-down
 		}
-	}
-	if down != nil && !s.q.inHandler.Load() {
-		<-down
-	}
+	})
 	return nil
 }
 

@@ -1,3 +1,5 @@
+//go:build !js
+
 package nakama
 
 import (
@@ -15,13 +17,6 @@ import (
 
 	"github.com/coder/websocket"
 )
-
-// DefaultSocketReadLimit is the largest message a WebSocketAdapter reads by
-// default: 4 MiB. The server bounds what it reads from clients
-// (socket.max_message_size_bytes, 4096 bytes by default; see
-// SocketOptions.MaxMessageSize) but not what it sends: a chat room's
-// presence list, a notification batch or an RPC result can be far larger.
-const DefaultSocketReadLimit = 4 << 20
 
 // WebSocketAdapterOptions configures a WebSocketAdapter. The zero value is
 // ready to use.
@@ -223,25 +218,6 @@ func (a *WebSocketAdapter) close(f func(*websocket.Conn) error) error {
 	return nil
 }
 
-// SocketDialError is a failed Connect: the dial, the TLS or WebSocket
-// handshake, or the server's refusal. Its message and cause never hold the
-// session token. When the server answered the handshake with an HTTP error
-// it also wraps a *Error, so errors.Is(err, ErrUnauthenticated) tells a
-// rejected token.
-type SocketDialError struct {
-	// HTTPStatus is the status of the server's answer to the handshake
-	// when it was not a switch to WebSocket; 0 when there was none.
-	HTTPStatus int
-	msg        string
-	errs       []error
-}
-
-func (e *SocketDialError) Error() string { return "nakama: socket dial: " + e.msg }
-
-// Unwrap returns the cause (a context error, a network error with the token
-// removed from any URL) and the server's *Error, when it refused.
-func (e *SocketDialError) Unwrap() []error { return e.errs }
-
 func newSocketDialError(err error, resp *http.Response, token string) error {
 	redact := func(s string) string {
 		if token == "" {
@@ -275,26 +251,4 @@ func newSocketDialError(err error, resp *http.Response, token string) error {
 		e.errs = append(e.errs, &Error{Code: sockCodeFromHTTP(resp.StatusCode), Message: msg, HTTPStatus: resp.StatusCode})
 	}
 	return e
-}
-
-// codeFromHTTP maps the status of a refused handshake to a code, as the
-// server's gateway maps codes to statuses.
-func sockCodeFromHTTP(status int) Code {
-	switch status {
-	case http.StatusBadRequest:
-		return InvalidArgument
-	case http.StatusUnauthorized:
-		return Unauthenticated
-	case http.StatusForbidden:
-		return PermissionDenied
-	case http.StatusNotFound:
-		return NotFound
-	case http.StatusTooManyRequests:
-		return ResourceExhausted
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return Unavailable
-	case http.StatusInternalServerError:
-		return Internal
-	}
-	return Unknown
 }

@@ -5,7 +5,6 @@
 package codes
 
 import (
-	"net/http"
 	"strconv"
 )
 
@@ -52,23 +51,23 @@ func (c Code) String() string {
 // REST gateway answers with: FailedPrecondition is 400, not 412, and
 // Canceled is the non-standard 499.
 var httpStatus = [...]int{
-	OK:                 http.StatusOK,
+	OK:                 200, // OK
 	Canceled:           499,
-	Unknown:            http.StatusInternalServerError,
-	InvalidArgument:    http.StatusBadRequest,
-	DeadlineExceeded:   http.StatusGatewayTimeout,
-	NotFound:           http.StatusNotFound,
-	AlreadyExists:      http.StatusConflict,
-	PermissionDenied:   http.StatusForbidden,
-	ResourceExhausted:  http.StatusTooManyRequests,
-	FailedPrecondition: http.StatusBadRequest,
-	Aborted:            http.StatusConflict,
-	OutOfRange:         http.StatusBadRequest,
-	Unimplemented:      http.StatusNotImplemented,
-	Internal:           http.StatusInternalServerError,
-	Unavailable:        http.StatusServiceUnavailable,
-	DataLoss:           http.StatusInternalServerError,
-	Unauthenticated:    http.StatusUnauthorized,
+	Unknown:            500, // InternalServerError
+	InvalidArgument:    400, // BadRequest
+	DeadlineExceeded:   504, // GatewayTimeout
+	NotFound:           404, // NotFound
+	AlreadyExists:      409, // Conflict
+	PermissionDenied:   403, // Forbidden
+	ResourceExhausted:  429, // TooManyRequests
+	FailedPrecondition: 400, // BadRequest
+	Aborted:            409, // Conflict
+	OutOfRange:         400, // BadRequest
+	Unimplemented:      501, // NotImplemented
+	Internal:           500, // InternalServerError
+	Unavailable:        503, // ServiceUnavailable
+	DataLoss:           500, // InternalServerError
+	Unauthenticated:    401, // Unauthorized
 }
 
 // HTTPStatus returns the HTTP status the server's REST gateway answers with
@@ -77,5 +76,5 @@ func (c Code) HTTPStatus() int {
 	if int(c) < len(httpStatus) {
 		return httpStatus[c]
 	}
-	return http.StatusInternalServerError
+	return 500
 }
