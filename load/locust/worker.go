@@ -570,7 +570,7 @@ func (e *entry) serialize() map[string]any {
 		"num_requests": e.requests, "num_none_requests": int64(0), "num_failures": e.fails,
 		"total_response_time": e.totalMS, "max_response_time": e.max, "min_response_time": min,
 		"total_content_length": int64(0),
-		"response_times": e.times, "num_reqs_per_sec": e.perSec, "num_fail_per_sec": e.failSec,
+		"response_times":       e.times, "num_reqs_per_sec": e.perSec, "num_fail_per_sec": e.failSec,
 	}
 }
 
