@@ -65,6 +65,8 @@ type ErrorCount struct {
 	Op    string `json:"op"`
 	Code  string `json:"code"`
 	Count int64  `json:"count"`
+	// Example is the first such error's message.
+	Example string `json:"example"`
 }
 
 func (r *Runner) buildReport() *Report {
@@ -112,7 +114,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if len(rep.Errors) > 0 {
 		fmt.Fprintln(w, "errors:")
 		for _, e := range rep.Errors {
-			fmt.Fprintf(w, "  %-20s %-18s %d\n", e.Op, e.Code, e.Count)
+			fmt.Fprintf(w, "  %-20s %-18s %8d  (first: %s)\n", e.Op, e.Code, e.Count, e.Example)
 		}
 	}
 	fmt.Fprintf(w, "client CPU: %v user + %v system, %.1f µs per message sent or received\n",

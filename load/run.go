@@ -82,6 +82,13 @@ type Runner struct {
 	wg     sync.WaitGroup
 
 	connected atomic.Int64
+	// playing counts players inside Play; once the message budget is
+	// spent (exhausted), the run ends when it falls to zero, so requests
+	// in flight are answered and counted, or after budgetGrace.
+	playing   atomic.Int64
+	exhausted atomic.Bool
+	graceMu   sync.Mutex
+	grace     *time.Timer
 	// peak is the most players connected at once; rssAtPeak the RSS
 	// sampled when that many were last seen.
 	peak      atomic.Int64
@@ -221,6 +228,11 @@ func (r *Runner) supervise() {
 			running = false
 		}
 	}
+	r.graceMu.Lock()
+	if r.grace != nil {
+		r.grace.Stop()
+	}
+	r.graceMu.Unlock()
 	r.wg.Wait()
 	r.progress(last, true)
 	r.report = r.buildReport()
@@ -317,6 +329,10 @@ func (r *Runner) play(ctx context.Context, i int) {
 	}
 	pause := retryMin
 	for ctx.Err() == nil {
+		if r.exhausted.Load() {
+			<-ctx.Done()
+			return
+		}
 		if err := r.session(ctx, p); err == nil {
 			pause = retryMin
 			continue
@@ -369,7 +385,11 @@ func (r *Runner) session(ctx context.Context, p *Player) error {
 		sock.Close()
 		r.connect(-1)
 	}()
+	r.playing.Add(1)
 	err = r.sc.Workload.Play(pctx, p)
+	if r.playing.Add(-1) == 0 && r.exhausted.Load() {
+		r.cancel()
+	}
 	if err != nil && pctx.Err() == nil && !errors.Is(err, errStopped) {
 		p.RecordLatency(ctx, OpPlay, 0, err)
 		return err
@@ -403,8 +423,21 @@ func (r *Runner) sent(n int64) bool {
 	total := r.stats.sent.Add(n)
 	if r.sc.Messages > 0 && total > r.sc.Messages {
 		r.stats.sent.Add(-n)
-		r.cancel()
+		r.exhaust()
 		return false
 	}
 	return true
+}
+
+// budgetGrace bounds the wait for players to finish once the message
+// budget is spent.
+const budgetGrace = 2 * time.Second
+
+func (r *Runner) exhaust() {
+	if r.exhausted.Swap(true) {
+		return
+	}
+	r.graceMu.Lock()
+	r.grace = time.AfterFunc(budgetGrace, r.cancel)
+	r.graceMu.Unlock()
 }

@@ -25,7 +25,8 @@ type Scenario struct {
 	Duration time.Duration
 	// Messages ends the run once the players have sent this many messages
 	// in all (socket messages and REST requests, auth and connect
-	// excluded).
+	// excluded): no player sends more, and the run ends when every player
+	// has seen so, letting requests in flight finish (for at most 2 s).
 	Messages int64
 	// Seed names the accounts: player i signs in with a device id made of
 	// Seed and i, so reruns with the same seed reuse the same accounts, and

@@ -39,6 +39,8 @@ type opStats struct {
 	hist   *hdrhistogram.Histogram
 	errors int64
 	codes  map[nakama.Code]int64
+	// example keeps the first error of each code, for the report.
+	example map[nakama.Code]string
 }
 
 // stats holds every operation's opStats and the run's counters.
@@ -61,7 +63,7 @@ func (s *stats) op(name string) *opStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o = s.ops[name]; o == nil {
-		o = &opStats{hist: newHist(), codes: make(map[nakama.Code]int64)}
+		o = &opStats{hist: newHist(), codes: make(map[nakama.Code]int64), example: make(map[nakama.Code]string)}
 		s.ops[name] = o
 	}
 	return o
@@ -74,7 +76,9 @@ func (s *stats) record(smp Sample) {
 	o.mu.Lock()
 	if smp.Err != nil {
 		o.errors++
-		o.codes[smp.Code]++
+		if o.codes[smp.Code]++; o.codes[smp.Code] == 1 {
+			o.example[smp.Code] = smp.Err.Error()
+		}
 	} else {
 		us := smp.Latency.Microseconds()
 		if us < histMin {
@@ -135,7 +139,7 @@ func (s *stats) opReports(elapsed time.Duration) ([]OpReport, []ErrorCount) {
 			r.PerSecond = float64(r.Count) / elapsed.Seconds()
 		}
 		for c, n := range o.codes {
-			errs = append(errs, ErrorCount{Op: name, Code: c.String(), Count: n})
+			errs = append(errs, ErrorCount{Op: name, Code: c.String(), Count: n, Example: o.example[c]})
 		}
 		o.mu.Unlock()
 		ops = append(ops, r)

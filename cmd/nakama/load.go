@@ -80,7 +80,8 @@ func serveChild(addr string, in io.Reader, out io.Writer) error {
 }
 
 // startServer starts the load server in a child process and returns its
-// URL and a function that stops it.
+// URL and a function that stops it. The child's stderr goes to stderr,
+// which must then be safe for concurrent use unless it is an *os.File.
 func startServer(ctx context.Context, stderr io.Writer) (string, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -89,6 +90,11 @@ func startServer(ctx context.Context, stderr io.Writer) (string, func(), error) 
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), serveChildEnv+"=127.0.0.1:0")
 	cmd.Stderr = stderr
+	if _, ok := stderr.(*os.File); !ok {
+		// Hide a ReadFrom (bytes.Buffer's would hold the buffer while the
+		// child runs, and drop what others wrote meanwhile).
+		cmd.Stderr = struct{ io.Writer }{stderr}
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return "", nil, err

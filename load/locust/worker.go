@@ -135,7 +135,9 @@ type message struct {
 
 // dial opens the DEALER socket and starts its reader.
 func (w *worker) dial(ctx context.Context) error {
-	w.sock = zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity(w.opts.ID)))
+	// A worker may start before its master: keep dialling for a minute.
+	w.sock = zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity(w.opts.ID)),
+		zmq4.WithDialerRetry(500*time.Millisecond), zmq4.WithDialerMaxRetries(120))
 	if err := w.sock.Dial(w.master); err != nil {
 		w.sock.Close()
 		return fmt.Errorf("locust: dialling the master: %w", err)
@@ -292,8 +294,12 @@ func (w *worker) handle(ctx context.Context, m message) (quit bool, err error) {
 		w.state = "ready"
 		return false, w.send("client_ready", -1)
 	case "quit":
+		// The master waits half a second for the last statistics, so they go
+		// before the players stop; what they do while stopping goes
+		// unreported.
+		err := w.sendStats()
 		w.stopRun()
-		return true, w.sendStats()
+		return true, err
 	case "reconnect":
 		w.sock.Close()
 		if err := w.dial(ctx); err != nil {
