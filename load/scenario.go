@@ -76,6 +76,10 @@ func (t ThinkTime) orDefault(d ThinkTime) ThinkTime {
 	return t
 }
 
+// Validate reports the first problem with sc, its workload's settings
+// included, except a missing bound: Run requires one, Start does not.
+func (sc *Scenario) Validate() error { return sc.validate(false) }
+
 // validate reports the first problem with sc; bounded says whether a bound
 // (Duration or Messages) is required.
 func (sc *Scenario) validate(bounded bool) error {

@@ -80,9 +80,10 @@ func serveChild(addr string, in io.Reader, out io.Writer) error {
 }
 
 // startServer starts the load server in a child process and returns its
-// URL and a function that stops it. The child's stderr goes to stderr,
-// which must then be safe for concurrent use unless it is an *os.File.
-func startServer(ctx context.Context, stderr io.Writer) (string, func(), error) {
+// URL and a function that stops it and says what CPU it used. The child's
+// stderr goes to stderr, which must then be safe for concurrent use unless
+// it is an *os.File.
+func startServer(ctx context.Context, stderr io.Writer) (string, func() *os.ProcessState, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
@@ -106,9 +107,10 @@ func startServer(ctx context.Context, stderr io.Writer) (string, func(), error) 
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("starting the server: %w", err)
 	}
-	stop := func() {
+	stop := func() *os.ProcessState {
 		stdin.Close()
 		cmd.Wait()
+		return cmd.ProcessState
 	}
 	line := make(chan string, 1)
 	go func() {
@@ -278,11 +280,16 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	url := f.url
 	if url == "" {
-		var stop func()
+		var stop func() *os.ProcessState
 		if url, stop, err = startServer(ctx, stderr); err != nil {
 			return err
 		}
-		defer stop()
+		defer func() {
+			if ps := stop(); ps != nil {
+				fmt.Fprintf(stderr, "the nakamatest process used %v user + %v system CPU\n",
+					ps.UserTime().Round(time.Millisecond), ps.SystemTime().Round(time.Millisecond))
+			}
+		}()
 		fmt.Fprintf(stderr, "started nakamatest in process of its own at %s\n", url)
 	}
 	progressOut := stdout

@@ -79,6 +79,9 @@ func RunWorker(ctx context.Context, master, serverURL, serverKey string, sc *loa
 	if sc == nil {
 		return nil, errors.New("locust: nil scenario")
 	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
 	if !strings.HasPrefix(master, "tcp://") {
 		return nil, fmt.Errorf("locust: master address %q: want tcp://host:port", master)
 	}
