@@ -39,7 +39,7 @@ type Report struct {
 	RSSPeak         uint64 `json:"rss_peak_bytes"`
 	MemoryPerPlayer uint64 `json:"memory_per_player_bytes"`
 	// FileLimit is the limit on open files the run had (RLIMIT_NOFILE,
-	// raised to the hard limit), 0 where unknown.
+	// which Go raises to the hard limit at start), 0 where unknown.
 	FileLimit uint64 `json:"file_limit"`
 }
 

@@ -159,16 +159,14 @@ func start(ctx context.Context, serverURL, serverKey string, sc *Scenario, opts 
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	r.client = client
-	r.fdMax = raiseFileLimit()
+	r.fdMax = fileLimit()
 	r.cpu0, r.rss0 = cpuNow(), rssNow()
 	r.target = r.sc.Players
 
-	r.ctx, r.cancel = context.WithCancel(ctx)
 	if r.sc.Duration > 0 {
-		var stop context.CancelFunc
-		r.ctx, stop = context.WithTimeout(r.ctx, r.sc.Duration)
-		parent := r.cancel
-		r.cancel = func() { stop(); parent() }
+		r.ctx, r.cancel = context.WithTimeout(ctx, r.sc.Duration)
+	} else {
+		r.ctx, r.cancel = context.WithCancel(ctx)
 	}
 	r.start = time.Now()
 	r.wg.Add(1)

@@ -39,20 +39,13 @@ func rssNow() uint64 {
 	return pages * uint64(os.Getpagesize())
 }
 
-// raiseFileLimit raises the soft limit on open files to the hard limit, as
-// every player holds a socket (and, at times, a REST connection), and
-// returns the limit now in force.
-func raiseFileLimit() uint64 {
+// fileLimit returns the limit on open files. Every player holds a socket
+// (and at times a REST connection); Go programs raise the soft limit to the
+// hard one as they start, so there is nothing left to raise here.
+func fileLimit() uint64 {
 	var l syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
 		return 0
-	}
-	if l.Cur < l.Max {
-		want := l
-		want.Cur = l.Max
-		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want) == nil {
-			return want.Cur
-		}
 	}
 	return l.Cur
 }
