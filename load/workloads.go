@@ -110,7 +110,7 @@ func sinceStamp(b []byte) time.Duration {
 // Chat is chat rooms of RoomSize players, each writing a message after
 // every think time. Each write is recorded as a "chat.write" round trip
 // (until the server's ack) and each delivery to another member as a
-// "chat.delivery" latency.
+// "chat.delivery" latency; acks and deliveries count as received.
 type Chat struct {
 	// RoomSize is the players per room. Default 10.
 	RoomSize int
@@ -154,6 +154,17 @@ func (w *Chat) Play(ctx context.Context, p *Player) error {
 	if err != nil {
 		return err
 	}
+	return actEvery(ctx, p, think, func() (string, error) {
+		_, err := p.Socket.WriteChatMessage(ctx, ch.GetId(), fmt.Sprintf(`{"t":%d}`, time.Now().UnixNano()))
+		return OpChatWrite, err
+	})
+}
+
+// actEvery runs act after every think time until ctx ends or the message
+// budget is spent. act makes one request and returns the operation it
+// recorded as; its answer counts as a message received. A failure the
+// server reports ends nothing; a broken connection ends the Play.
+func actEvery(ctx context.Context, p *Player, think ThinkTime, act func() (op string, err error)) error {
 	for {
 		if p.Think(ctx, think) != nil {
 			return nil
@@ -162,9 +173,11 @@ func (w *Chat) Play(ctx context.Context, p *Player) error {
 			return errStopped
 		}
 		start := time.Now()
-		_, err := p.Socket.WriteChatMessage(ctx, ch.GetId(), fmt.Sprintf(`{"t":%d}`, start.UnixNano()))
-		p.Record(ctx, OpChatWrite, start, err)
-		if err != nil && !retryable(err) {
+		op, err := act()
+		p.Record(ctx, op, start, err)
+		if err == nil {
+			p.Received(1)
+		} else if !retryable(err) {
 			return err
 		}
 	}
@@ -212,29 +225,14 @@ func (w *RPC) Play(ctx context.Context, p *Player) error {
 		payload = "{}"
 	}
 	think := w.Think.orDefault(ThinkTime{Min: time.Second, Max: 2 * time.Second})
-	for {
-		if p.Think(ctx, think) != nil {
-			return nil
-		}
-		if !p.Sent(1) {
-			return errStopped
-		}
-		start := time.Now()
-		var err error
-		op := OpRPCSocket
+	return actEvery(ctx, p, think, func() (string, error) {
 		if w.REST > 0 && p.Rand().Float64() < w.REST {
-			op = OpRPCREST
-			_, err = p.Client.RpcFunc(ctx, p.Session, w.ID, payload)
-		} else {
-			_, err = p.Socket.RpcFunc(ctx, w.ID, payload)
+			_, err := p.Client.RpcFunc(ctx, p.Session, w.ID, payload)
+			return OpRPCREST, err
 		}
-		p.Record(ctx, op, start, err)
-		if err == nil {
-			p.Received(1)
-		} else if !retryable(err) {
-			return err
-		}
-	}
+		_, err := p.Socket.RpcFunc(ctx, w.ID, payload)
+		return OpRPCSocket, err
+	})
 }
 
 // Leaderboard writes scores to the leaderboard ID over REST and reads its
@@ -275,29 +273,15 @@ func (w *Leaderboard) Play(ctx context.Context, p *Player) error {
 		limit = 10
 	}
 	think := w.Think.orDefault(ThinkTime{Min: time.Second, Max: 2 * time.Second})
-	for {
-		if p.Think(ctx, think) != nil {
-			return nil
-		}
-		if !p.Sent(1) {
-			return errStopped
-		}
-		start := time.Now()
-		var err error
-		op := OpLeaderboardWrite
+	list := &nakama.ListRecordsOptions{ListOptions: nakama.ListOptions{Limit: limit}}
+	return actEvery(ctx, p, think, func() (string, error) {
 		if p.Rand().Float64() < reads {
-			op = OpLeaderboardList
-			_, err = p.Client.ListLeaderboardRecords(ctx, p.Session, w.ID, &nakama.ListRecordsOptions{ListOptions: nakama.ListOptions{Limit: limit}})
-		} else {
-			_, err = p.Client.WriteLeaderboardRecord(ctx, p.Session, w.ID, p.Rand().Int64N(1_000_000), nil)
+			_, err := p.Client.ListLeaderboardRecords(ctx, p.Session, w.ID, list)
+			return OpLeaderboardList, err
 		}
-		p.Record(ctx, op, start, err)
-		if err == nil {
-			p.Received(1)
-		} else if !retryable(err) {
-			return err
-		}
-	}
+		_, err := p.Client.WriteLeaderboardRecord(ctx, p.Session, w.ID, p.Rand().Int64N(1_000_000), nil)
+		return OpLeaderboardWrite, err
+	})
 }
 
 // Matchmaking sends the players through the matchmaker in waves: at every
