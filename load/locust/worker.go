@@ -100,10 +100,20 @@ func RunWorker(ctx context.Context, master, serverURL, serverKey string, sc *loa
 	}
 	w.res.ID = w.opts.ID
 	w.res.Index = -1
+	// The connection outlives ctx by a little, so the worker can still say
+	// it quits; it ends, with its reader, before RunWorker returns.
+	var cancel context.CancelFunc
+	w.sockCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		if w.sock != nil {
+			w.sock.Close()
+		}
+		cancel()
+		w.readers.Wait()
+	}()
 	if err := w.dial(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { w.sock.Close() }()
 	err := w.loop(ctx)
 	return &w.res, err
 }
@@ -116,8 +126,10 @@ type worker struct {
 	agg              *aggregate
 	res              Result
 
-	sock zmq4.Socket
-	in   chan message
+	sockCtx context.Context
+	sock    zmq4.Socket
+	in      chan message
+	readers sync.WaitGroup
 	// gen counts connections, so the reader of a replaced one is ignored.
 	gen atomic.Int64
 
@@ -136,27 +148,37 @@ type message struct {
 	err  error
 }
 
-// dial opens the DEALER socket and starts its reader.
+// dial opens the DEALER socket and starts its reader. The dialling stops
+// when ctx ends.
 func (w *worker) dial(ctx context.Context) error {
 	// A worker may start before its master: keep dialling for a minute.
-	w.sock = zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity(w.opts.ID)),
+	sock := zmq4.NewDealer(w.sockCtx, zmq4.WithID(zmq4.SocketIdentity(w.opts.ID)),
 		zmq4.WithDialerRetry(500*time.Millisecond), zmq4.WithDialerMaxRetries(120))
-	if err := w.sock.Dial(w.master); err != nil {
-		w.sock.Close()
+	stop := context.AfterFunc(ctx, func() { sock.Close() })
+	err := sock.Dial(w.master)
+	stop()
+	if ctx.Err() != nil {
+		err = ctx.Err() // the dial failed because ctx ended
+	}
+	if err != nil {
+		sock.Close()
 		return fmt.Errorf("locust: dialling the master: %w", err)
 	}
+	w.sock = sock
 	gen := w.gen.Add(1)
 	if w.in == nil {
 		w.in = make(chan message, 16)
 	}
-	sock, in := w.sock, w.in
+	in, done := w.in, w.sockCtx.Done()
+	w.readers.Add(1)
 	go func() {
+		defer w.readers.Done()
 		for {
 			m, err := sock.Recv()
 			if err != nil {
 				select {
 				case in <- message{gen: gen, err: err}:
-				case <-ctx.Done():
+				case <-done:
 				}
 				return
 			}
@@ -172,7 +194,7 @@ func (w *worker) dial(ctx context.Context) error {
 			msg.Data = v[1]
 			select {
 			case in <- msg:
-			case <-ctx.Done():
+			case <-done:
 				return
 			}
 		}
@@ -305,6 +327,7 @@ func (w *worker) handle(ctx context.Context, m message) (quit bool, err error) {
 		return true, err
 	case "reconnect":
 		w.sock.Close()
+		w.sock = nil
 		if err := w.dial(ctx); err != nil {
 			return false, err
 		}
