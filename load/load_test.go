@@ -117,6 +117,47 @@ func TestSetPlayers(t *testing.T) {
 	}
 }
 
+// TestReconnect drops every connection and checks that each player counts
+// one disconnect, nothing else, and connects again.
+func TestReconnect(t *testing.T) {
+	srv := nakamatest.RunT(t, nil)
+	progress := make(chan load.Progress, 1024)
+	const players = 4
+	r, err := load.Start(context.Background(), srv.URL(), "defaultkey", &load.Scenario{
+		Players: players, SpawnRate: -1, Seed: t.Name(), Workload: &load.Relay{Size: 2, Rate: 100},
+	}, &load.Options{ProgressInterval: 5 * time.Millisecond, OnProgress: func(p load.Progress) {
+		select {
+		case progress <- p:
+		default:
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range progress {
+		if p.Connected == players && p.Received > 0 {
+			break
+		}
+	}
+	srv.CloseClientConnections()
+	for p := range progress {
+		if p.Connected == players && p.Errors == players {
+			break
+		}
+	}
+	r.Stop()
+	rep := r.Wait()
+	if len(rep.Errors) != 1 || rep.Errors[0].Op != load.OpDisconnect || rep.Errors[0].Count != players {
+		t.Errorf("errors %+v: want %d disconnects and nothing else", rep.Errors, players)
+	}
+	if n := op(rep, load.OpConnect).Count; n != 2*players {
+		t.Errorf("%d connects, want %d", n, 2*players)
+	}
+	if n := op(rep, load.OpAuth).Count; n != players {
+		t.Errorf("%d sign-ins, want %d: the sessions were still good", n, players)
+	}
+}
+
 // TestErrorsByCode calls a function the server lacks and a leaderboard it
 // has, and checks failures are counted by code while successes are timed.
 func TestErrorsByCode(t *testing.T) {

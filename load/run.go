@@ -388,12 +388,21 @@ func (r *Runner) session(ctx context.Context, p *Player) error {
 	if r.playing.Add(-1) == 0 && r.exhausted.Load() {
 		r.cancel()
 	}
-	if err != nil && pctx.Err() == nil && !errors.Is(err, errStopped) {
+	switch {
+	case ctx.Err() != nil || errors.Is(err, errStopped):
+		return nil
+	case errors.Is(err, nakama.ErrSocketClosed) || (err == nil && pctx.Err() != nil):
+		// The socket dropped: OnDisconnect counted it. Pause before the
+		// next connection, so that a server dropping everyone is not
+		// answered with a storm of reconnections.
+		return errDropped
+	case err != nil:
 		p.RecordLatency(ctx, OpPlay, 0, err)
-		return err
 	}
-	return nil
+	return err
 }
+
+var errDropped = errors.New("load: socket dropped")
 
 // OpDisconnect counts sockets the server or the network closed.
 const OpDisconnect = "disconnect"

@@ -89,10 +89,11 @@ func (w *Relay) Play(ctx context.Context, p *Player) error {
 		}
 		binary.LittleEndian.PutUint64(buf, uint64(time.Now().UnixNano()))
 		if err := p.Socket.SendMatchData(ctx, m.GetMatchId(), opCode, buf, nil); err != nil {
-			p.RecordLatency(ctx, OpMatchSend, 0, err)
-			if ctx.Err() == nil {
-				return err
+			if errors.Is(err, nakama.ErrSocketClosed) || ctx.Err() != nil {
+				return err // a disconnect, counted as such, or the end
 			}
+			p.RecordLatency(ctx, OpMatchSend, 0, err)
+			return err
 		}
 		select {
 		case <-t.C:
