@@ -75,6 +75,17 @@ func TestRelayMessageBound(t *testing.T) {
 	}
 }
 
+// watch returns options that send the run's progress to ch, often; a full
+// ch skips a report.
+func watch(ch chan<- load.Progress) *load.Options {
+	return &load.Options{ProgressInterval: 5 * time.Millisecond, OnProgress: func(p load.Progress) {
+		select {
+		case ch <- p:
+		default:
+		}
+	}}
+}
+
 // TestSetPlayers lowers and raises a running Start's player count.
 func TestSetPlayers(t *testing.T) {
 	srv := nakamatest.RunT(t, nil)
@@ -82,12 +93,7 @@ func TestSetPlayers(t *testing.T) {
 	r, err := load.Start(context.Background(), srv.URL(), "defaultkey", &load.Scenario{
 		Players: 6, SpawnRate: -1, Seed: t.Name(),
 		Workload: &load.Chat{RoomSize: 3, Think: load.ThinkTime{Min: 5 * time.Millisecond, Max: 10 * time.Millisecond}},
-	}, &load.Options{ProgressInterval: 5 * time.Millisecond, OnProgress: func(p load.Progress) {
-		select {
-		case progress <- p:
-		default:
-		}
-	}})
+	}, watch(progress))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,12 +131,7 @@ func TestReconnect(t *testing.T) {
 	const players = 4
 	r, err := load.Start(context.Background(), srv.URL(), "defaultkey", &load.Scenario{
 		Players: players, SpawnRate: -1, Seed: t.Name(), Workload: &load.Relay{Size: 2, Rate: 100},
-	}, &load.Options{ProgressInterval: 5 * time.Millisecond, OnProgress: func(p load.Progress) {
-		select {
-		case progress <- p:
-		default:
-		}
-	}})
+	}, watch(progress))
 	if err != nil {
 		t.Fatal(err)
 	}
