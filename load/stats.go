@@ -116,8 +116,7 @@ func (s *stats) merged() *hdrhistogram.Histogram {
 func (s *stats) opReports(elapsed time.Duration) ([]OpReport, []ErrorCount) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var ops []OpReport
-	var errs []ErrorCount
+	ops, errs := []OpReport{}, []ErrorCount{} // empty, not null, in JSON
 	for name, o := range s.ops {
 		o.mu.Lock()
 		h := o.hist
