@@ -3,6 +3,7 @@ package load_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,24 +128,25 @@ func TestSetPlayers(t *testing.T) {
 // one disconnect, nothing else, and connects again.
 func TestReconnect(t *testing.T) {
 	srv := nakamatest.RunT(t, nil)
-	progress := make(chan load.Progress, 1024)
 	const players = 4
+	// connects receives the number of each successful connection.
+	connects := make(chan int, 2*players)
+	var n atomic.Int64
+	opts := &load.Options{Observe: func(s load.Sample) {
+		if s.Op == load.OpConnect && s.Err == nil {
+			connects <- int(n.Add(1))
+		}
+	}}
 	r, err := load.Start(context.Background(), srv.URL(), "defaultkey", &load.Scenario{
 		Players: players, SpawnRate: -1, Seed: t.Name(), Workload: &load.Relay{Size: 2, Rate: 100},
-	}, watch(progress))
+	}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for p := range progress {
-		if p.Connected == players && p.Received > 0 {
-			break
-		}
+	for <-connects < players {
 	}
 	srv.CloseClientConnections()
-	for p := range progress {
-		if p.Connected == players && p.Errors == players {
-			break
-		}
+	for <-connects < 2*players {
 	}
 	r.Stop()
 	rep := r.Wait()

@@ -75,15 +75,17 @@ func (p *Player) Group(size int) int {
 func (p *Player) Rand() *rand.Rand { return p.rand }
 
 // Record counts op as done, taking since start, or as failed with err.
-// Failures after the run or the player was told to stop are not counted:
-// they are the stop itself, not the server's doing.
+// Some failures are not counted: those after ctx ended (the run or the
+// player was told to stop: the stop itself, not the server's doing), and
+// those of a socket that dropped (errors.Is(err, nakama.ErrSocketClosed)),
+// which the runner counts once, as a "disconnect".
 func (p *Player) Record(ctx context.Context, op string, start time.Time, err error) {
 	p.RecordLatency(ctx, op, time.Since(start), err)
 }
 
 // RecordLatency is Record with the latency measured by the caller.
 func (p *Player) RecordLatency(ctx context.Context, op string, d time.Duration, err error) {
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, nakama.ErrSocketClosed)) {
 		return
 	}
 	p.run.record(Sample{Op: op, Latency: d, Err: err, Code: nakama.CodeOf(err)})

@@ -360,10 +360,12 @@ func (r *Runner) session(ctx context.Context, p *Player) error {
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var closing atomic.Bool
+	// The handler may run after Play has returned, or before: the drop is
+	// judged after Play, and the handler only keeps its cause.
+	var cause atomic.Pointer[error]
 	sock.OnDisconnect(func(err error) {
-		if !closing.Load() {
-			p.RecordLatency(ctx, OpDisconnect, 0, fmt.Errorf("socket dropped: %w", err))
+		if err != nil {
+			cause.CompareAndSwap(nil, &err)
 		}
 		cancel()
 	})
@@ -379,7 +381,6 @@ func (r *Runner) session(ctx context.Context, p *Player) error {
 	p.Socket = sock
 	r.connect(1)
 	defer func() {
-		closing.Store(true)
 		sock.Close()
 		r.connect(-1)
 	}()
@@ -391,10 +392,19 @@ func (r *Runner) session(ctx context.Context, p *Player) error {
 	switch {
 	case ctx.Err() != nil || errors.Is(err, errStopped):
 		return nil
-	case errors.Is(err, nakama.ErrSocketClosed) || (err == nil && pctx.Err() != nil):
-		// The socket dropped: OnDisconnect counted it. Pause before the
-		// next connection, so that a server dropping everyone is not
-		// answered with a storm of reconnections.
+	case !sock.IsConnected():
+		// The socket dropped, which counts once, whatever requests it cut.
+		// Pause before the next connection, so that a server dropping
+		// everyone is not answered with a storm of reconnections.
+		why := err
+		if c := cause.Load(); c != nil {
+			why = *c
+		}
+		if why == nil {
+			why = nakama.ErrSocketClosed
+		}
+		err = fmt.Errorf("socket dropped: %w", why)
+		r.record(Sample{Op: OpDisconnect, Err: err, Code: nakama.CodeOf(err)})
 		return errDropped
 	case err != nil:
 		p.RecordLatency(ctx, OpPlay, 0, err)

@@ -89,9 +89,6 @@ func (w *Relay) Play(ctx context.Context, p *Player) error {
 		}
 		binary.LittleEndian.PutUint64(buf, uint64(time.Now().UnixNano()))
 		if err := p.Socket.SendMatchData(ctx, m.GetMatchId(), opCode, buf, nil); err != nil {
-			if errors.Is(err, nakama.ErrSocketClosed) || ctx.Err() != nil {
-				return err // a disconnect, counted as such, or the end
-			}
 			p.RecordLatency(ctx, OpMatchSend, 0, err)
 			return err
 		}
