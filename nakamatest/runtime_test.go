@@ -1,0 +1,218 @@
+package nakamatest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gonakama/nakama/op"
+	"github.com/heroiclabs/nakama-common/runtime"
+)
+
+// loadModule starts a server running init as its module.
+func loadModule(t *testing.T, init InitModuleFunc) (*Server, *testClient) {
+	t.Helper()
+	return startServer(t, &Options{Modules: []InitModuleFunc{init}})
+}
+
+// callAll calls every method of iface on v with zero arguments (a live
+// context for contexts) and hands each result's error to check. A panic
+// fails the test: bad input must get an error.
+func callAll(t *testing.T, iface reflect.Type, v any, check func(name string, err error)) {
+	t.Helper()
+	rv := reflect.ValueOf(v)
+	ctxType := reflect.TypeFor[context.Context]()
+	for i := range iface.NumMethod() {
+		m := iface.Method(i)
+		fn := rv.MethodByName(m.Name)
+		args := make([]reflect.Value, m.Type.NumIn())
+		for j := range args {
+			if in := m.Type.In(j); in == ctxType {
+				args[j] = reflect.ValueOf(context.Background())
+			} else {
+				args[j] = reflect.Zero(in)
+			}
+		}
+		var out []reflect.Value
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					t.Errorf("%s.%s with zero arguments panicked: %v", iface.Name(), m.Name, v)
+				}
+			}()
+			if m.Type.IsVariadic() {
+				out = fn.CallSlice(args)
+			} else {
+				out = fn.Call(args)
+			}
+		}()
+		var err error
+		if n := len(out); n > 0 && m.Type.Out(n-1) == reflect.TypeFor[error]() && !out[n-1].IsNil() {
+			err = out[n-1].Interface().(error)
+		}
+		check(m.Name, err)
+	}
+}
+
+func TestModuleNakamaModuleMethods(t *testing.T) {
+	var nk runtime.NakamaModule
+	loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, _ runtime.Initializer) error {
+		nk = n
+		return nil
+	})
+	notModelled := NotModelledNakamaModule()
+	if len(notModelled) == 0 || len(notModelled) > 120 {
+		t.Fatalf("%d methods not modelled", len(notModelled))
+	}
+	seen := 0
+	callAll(t, reflect.TypeFor[runtime.NakamaModule](), nk, func(name string, err error) {
+		if slices.Contains(notModelled, name) {
+			seen++
+			if !errors.Is(err, ErrNotModelled) || !strings.Contains(err.Error(), "NakamaModule."+name) {
+				t.Errorf("%s is listed as not modelled but fails with %v", name, err)
+			}
+			return
+		}
+		if errors.Is(err, ErrNotModelled) {
+			t.Errorf("%s is modelled but fails with %v", name, err)
+		}
+	})
+	if seen != len(notModelled) {
+		t.Errorf("%d listed methods were found, want %d", seen, len(notModelled))
+	}
+	for _, sub := range []struct {
+		iface reflect.Type
+		v     any
+	}{{reflect.TypeFor[runtime.Satori](), nk.GetSatori()}, {reflect.TypeFor[runtime.FleetManager](), nk.GetFleetManager()}} {
+		callAll(t, sub.iface, sub.v, func(name string, err error) {
+			if !errors.Is(err, ErrNotModelled) || !strings.Contains(err.Error(), sub.iface.Name()+"."+name) {
+				t.Errorf("%s.%s fails with %v", sub.iface.Name(), name, err)
+			}
+		})
+	}
+}
+
+// hookOps returns the operations that have hooks: every row but the ones
+// the server gives none (Event, Healthcheck, the RPC routes), and second
+// routes, which run their first route's.
+func hookOps() []string {
+	var out []string
+	for _, o := range op.All {
+		switch {
+		case o.VariantOf != "", o.Name == "Event", o.Name == "Healthcheck", o.Name == "RpcFunc":
+		default:
+			out = append(out, o.Name)
+		}
+	}
+	return out
+}
+
+// TestModuleHookTable checks that the Initializer's hook methods and the
+// operation table match one to one, and that a hook registered through
+// each method runs when its operation (and its second route) is served.
+func TestModuleHookTable(t *testing.T) {
+	it := reflect.TypeFor[runtime.Initializer]()
+	ops := hookOps()
+	for _, name := range ops {
+		for _, kind := range []string{"RegisterBefore", "RegisterAfter"} {
+			if _, ok := it.MethodByName(kind + name); !ok {
+				t.Errorf("operation %s has no Initializer.%s%s", name, kind, name)
+			}
+		}
+	}
+	for i := range it.NumMethod() {
+		m := it.Method(i).Name
+		name, ok := strings.CutPrefix(m, "RegisterBefore")
+		if !ok {
+			name, ok = strings.CutPrefix(m, "RegisterAfter")
+		}
+		if ok && name != "Rt" && !slices.Contains(ops, name) {
+			t.Errorf("Initializer.%s names no operation with hooks", m)
+		}
+	}
+
+	// Register a hook of every shape through reflection: each records its
+	// operation when it runs and lets the call through.
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	srv, _ := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, init runtime.Initializer) error {
+		iv := reflect.ValueOf(init)
+		for i := range it.NumMethod() {
+			m := it.Method(i)
+			if !strings.HasPrefix(m.Name, "RegisterBefore") && !strings.HasPrefix(m.Name, "RegisterAfter") || strings.HasSuffix(m.Name, "Rt") {
+				continue
+			}
+			ft := m.Type.In(0)
+			fn := reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+				mu.Lock()
+				ran[m.Name] = true
+				mu.Unlock()
+				if ft.NumOut() == 2 {
+					return []reflect.Value{args[4], reflect.Zero(ft.Out(1))}
+				}
+				return []reflect.Value{reflect.Zero(ft.Out(0))}
+			})
+			if out := iv.MethodByName(m.Name).Call([]reflect.Value{fn}); !out[0].IsNil() {
+				return out[0].Interface().(error)
+			}
+		}
+		return nil
+	})
+	for _, rt := range srv.routes {
+		name := hookName(rt)
+		if !slices.Contains(ops, name) {
+			continue
+		}
+		mu.Lock()
+		delete(ran, "RegisterBefore"+name)
+		delete(ran, "RegisterAfter"+name)
+		mu.Unlock()
+		// The handlers answer an empty request from nobody with an error,
+		// or with an answer, which runs the after hook too.
+		_, err := srv.callHandler(context.Background(), nil, rt, &call{op: rt.op}, rt.op.NewRequest())
+		mu.Lock()
+		if !ran["RegisterBefore"+name] {
+			t.Errorf("%s: the before hook did not run", rt.op.Name)
+		}
+		if err == nil && !ran["RegisterAfter"+name] {
+			t.Errorf("%s: the after hook did not run after a success", rt.op.Name)
+		}
+		if err != nil && ran["RegisterAfter"+name] {
+			t.Errorf("%s: the after hook ran after %v", rt.op.Name, err)
+		}
+		mu.Unlock()
+	}
+}
+
+func TestModuleInitFails(t *testing.T) {
+	boom := errors.New("boom")
+	s := NewServer(&Options{Modules: []InitModuleFunc{func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, runtime.Initializer) error {
+		return boom
+	}}})
+	defer s.Close()
+	if err := s.Start(); !errors.Is(err, boom) {
+		t.Fatalf("Start: %v, want the module's error", err)
+	}
+	s2 := NewServer(&Options{Modules: []InitModuleFunc{func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, runtime.Initializer) error {
+		panic("bad module")
+	}}})
+	defer s2.Close()
+	if err := s2.Start(); err == nil || !strings.Contains(err.Error(), "bad module") {
+		t.Fatalf("Start: %v, want the panic", err)
+	}
+
+	// The initializer is only good during InitModule.
+	var kept runtime.Initializer
+	loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, init runtime.Initializer) error {
+		kept = init
+		return nil
+	})
+	if err := kept.RegisterRpc("late", nil); err == nil {
+		t.Error("registering after InitModule succeeded")
+	}
+}
