@@ -884,19 +884,9 @@ func (*moduleNK) AuthenticateSteam(context.Context, string, string, bool) (strin
 	return "", "", false, notModelled("NakamaModule.AuthenticateSteam")
 }
 
-// ChannelIdBuild is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) ChannelIdBuild(context.Context, string, string, runtime.ChannelType) (string, error) {
-	return "", notModelled("NakamaModule.ChannelIdBuild")
-}
-
 // ChannelMessageRemove is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) ChannelMessageRemove(context.Context, string, string, string, string, bool) (*rtapi.ChannelMessageAck, error) {
 	return nil, notModelled("NakamaModule.ChannelMessageRemove")
-}
-
-// ChannelMessageSend is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) ChannelMessageSend(context.Context, string, map[string]any, string, string, bool) (*rtapi.ChannelMessageAck, error) {
-	return nil, notModelled("NakamaModule.ChannelMessageSend")
 }
 
 // ChannelMessageUpdate is not modelled: it fails with ErrNotModelled.
@@ -904,34 +894,9 @@ func (*moduleNK) ChannelMessageUpdate(context.Context, string, string, map[strin
 	return nil, notModelled("NakamaModule.ChannelMessageUpdate")
 }
 
-// ChannelMessagesList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) ChannelMessagesList(context.Context, string, int, bool, string) ([]*api.ChannelMessage, string, string, error) {
-	return nil, "", "", notModelled("NakamaModule.ChannelMessagesList")
-}
-
 // FriendMetadataUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) FriendMetadataUpdate(context.Context, string, string, map[string]any) error {
 	return notModelled("NakamaModule.FriendMetadataUpdate")
-}
-
-// FriendsAdd is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendsAdd(context.Context, string, string, []string, []string, map[string]any) error {
-	return notModelled("NakamaModule.FriendsAdd")
-}
-
-// FriendsBlock is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendsBlock(context.Context, string, string, []string, []string) error {
-	return notModelled("NakamaModule.FriendsBlock")
-}
-
-// FriendsDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendsDelete(context.Context, string, string, []string, []string) error {
-	return notModelled("NakamaModule.FriendsDelete")
-}
-
-// FriendsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendsList(context.Context, string, int, *int, string) ([]*api.Friend, string, error) {
-	return nil, "", notModelled("NakamaModule.FriendsList")
 }
 
 // FriendsOfFriendsList is not modelled: it fails with ErrNotModelled.
@@ -939,29 +904,9 @@ func (*moduleNK) FriendsOfFriendsList(context.Context, string, int, string) ([]*
 	return nil, "", notModelled("NakamaModule.FriendsOfFriendsList")
 }
 
-// GroupCreate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupCreate(context.Context, string, string, string, string, string, string, bool, map[string]any, int) (*api.Group, error) {
-	return nil, notModelled("NakamaModule.GroupCreate")
-}
-
-// GroupDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupDelete(context.Context, string) error {
-	return notModelled("NakamaModule.GroupDelete")
-}
-
 // GroupUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) GroupUpdate(context.Context, string, string, string, string, string, string, string, bool, map[string]any, int) error {
 	return notModelled("NakamaModule.GroupUpdate")
-}
-
-// GroupUserJoin is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUserJoin(context.Context, string, string, string) error {
-	return notModelled("NakamaModule.GroupUserJoin")
-}
-
-// GroupUserLeave is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUserLeave(context.Context, string, string, string) error {
-	return notModelled("NakamaModule.GroupUserLeave")
 }
 
 // GroupUsersAdd is not modelled: it fails with ErrNotModelled.
@@ -984,19 +929,9 @@ func (*moduleNK) GroupUsersKick(context.Context, string, string, []string) error
 	return notModelled("NakamaModule.GroupUsersKick")
 }
 
-// GroupUsersList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersList(context.Context, string, int, *int, string) ([]*api.GroupUserList_GroupUser, string, error) {
-	return nil, "", notModelled("NakamaModule.GroupUsersList")
-}
-
 // GroupUsersPromote is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) GroupUsersPromote(context.Context, string, string, []string) error {
 	return notModelled("NakamaModule.GroupUsersPromote")
-}
-
-// GroupsGetId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupsGetId(context.Context, []string) ([]*api.Group, error) {
-	return nil, notModelled("NakamaModule.GroupsGetId")
 }
 
 // GroupsGetRandom is not modelled: it fails with ErrNotModelled.
@@ -1009,16 +944,6 @@ func (*moduleNK) GroupsList(context.Context, string, string, *int, *bool, int, s
 	return nil, "", notModelled("NakamaModule.GroupsList")
 }
 
-// LeaderboardCreate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardCreate(context.Context, string, bool, string, string, string, map[string]any, bool) error {
-	return notModelled("NakamaModule.LeaderboardCreate")
-}
-
-// LeaderboardDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardDelete(context.Context, string) error {
-	return notModelled("NakamaModule.LeaderboardDelete")
-}
-
 // LeaderboardList is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) LeaderboardList(int, string) (*api.LeaderboardList, error) {
 	return nil, notModelled("NakamaModule.LeaderboardList")
@@ -1029,34 +954,9 @@ func (*moduleNK) LeaderboardRanksDisable(context.Context, string) error {
 	return notModelled("NakamaModule.LeaderboardRanksDisable")
 }
 
-// LeaderboardRecordDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRecordDelete(context.Context, string, string) error {
-	return notModelled("NakamaModule.LeaderboardRecordDelete")
-}
-
-// LeaderboardRecordWrite is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRecordWrite(context.Context, string, string, string, int64, int64, map[string]any, *int) (*api.LeaderboardRecord, error) {
-	return nil, notModelled("NakamaModule.LeaderboardRecordWrite")
-}
-
-// LeaderboardRecordsHaystack is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRecordsHaystack(context.Context, string, string, int, string, int64) (*api.LeaderboardRecordList, error) {
-	return nil, notModelled("NakamaModule.LeaderboardRecordsHaystack")
-}
-
-// LeaderboardRecordsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRecordsList(context.Context, string, []string, int, string, int64) ([]*api.LeaderboardRecord, []*api.LeaderboardRecord, string, string, error) {
-	return nil, nil, "", "", notModelled("NakamaModule.LeaderboardRecordsList")
-}
-
 // LeaderboardRecordsListCursorFromRank is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) LeaderboardRecordsListCursorFromRank(string, int64, int64) (string, error) {
 	return "", notModelled("NakamaModule.LeaderboardRecordsListCursorFromRank")
-}
-
-// LeaderboardsGetId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardsGetId(context.Context, []string) ([]*api.Leaderboard, error) {
-	return nil, notModelled("NakamaModule.LeaderboardsGetId")
 }
 
 // LinkApple is not modelled: it fails with ErrNotModelled.
@@ -1089,49 +989,9 @@ func (*moduleNK) LinkSteam(context.Context, string, string, string, bool) error 
 	return notModelled("NakamaModule.LinkSteam")
 }
 
-// MatchCreate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) MatchCreate(context.Context, string, map[string]any) (string, error) {
-	return "", notModelled("NakamaModule.MatchCreate")
-}
-
-// MatchGet is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) MatchGet(context.Context, string) (*api.Match, error) {
-	return nil, notModelled("NakamaModule.MatchGet")
-}
-
-// MatchList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) MatchList(context.Context, int, bool, string, *int, *int, string) ([]*api.Match, error) {
-	return nil, notModelled("NakamaModule.MatchList")
-}
-
-// MatchSignal is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) MatchSignal(context.Context, string, string) (string, error) {
-	return "", notModelled("NakamaModule.MatchSignal")
-}
-
 // MultiUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) MultiUpdate(context.Context, []*runtime.AccountUpdate, []*runtime.StorageWrite, []*runtime.StorageDelete, []*runtime.WalletUpdate, bool) ([]*api.StorageObjectAck, []*runtime.WalletUpdateResult, error) {
 	return nil, nil, notModelled("NakamaModule.MultiUpdate")
-}
-
-// NotificationSend is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationSend(context.Context, string, string, map[string]any, int, string, bool) error {
-	return notModelled("NakamaModule.NotificationSend")
-}
-
-// NotificationSendAll is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationSendAll(context.Context, string, map[string]any, int, bool) error {
-	return notModelled("NakamaModule.NotificationSendAll")
-}
-
-// NotificationsDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsDelete(context.Context, []*runtime.NotificationDelete) error {
-	return notModelled("NakamaModule.NotificationsDelete")
-}
-
-// NotificationsDeleteId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsDeleteId(context.Context, string, []string) error {
-	return notModelled("NakamaModule.NotificationsDeleteId")
 }
 
 // NotificationsGetId is not modelled: it fails with ErrNotModelled.
@@ -1139,24 +999,9 @@ func (*moduleNK) NotificationsGetId(context.Context, string, []string) ([]*runti
 	return nil, notModelled("NakamaModule.NotificationsGetId")
 }
 
-// NotificationsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsList(context.Context, string, int, string) ([]*api.Notification, string, error) {
-	return nil, "", notModelled("NakamaModule.NotificationsList")
-}
-
-// NotificationsSend is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsSend(context.Context, []*runtime.NotificationSend) error {
-	return notModelled("NakamaModule.NotificationsSend")
-}
-
 // NotificationsUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) NotificationsUpdate(context.Context, ...runtime.NotificationUpdate) error {
 	return notModelled("NakamaModule.NotificationsUpdate")
-}
-
-// PartyList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PartyList(context.Context, int, *bool, bool, string, string) ([]*api.Party, string, error) {
-	return nil, "", notModelled("NakamaModule.PartyList")
 }
 
 // PurchaseGetByTransactionId is not modelled: it fails with ErrNotModelled.
@@ -1200,21 +1045,6 @@ func (*moduleNK) PurchasesList(context.Context, string, int, string) (*api.Purch
 // ReadFile is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) ReadFile(string) (*os.File, error) { return nil, notModelled("NakamaModule.ReadFile") }
 
-// SessionDisconnect is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SessionDisconnect(context.Context, string, ...runtime.PresenceReason) error {
-	return notModelled("NakamaModule.SessionDisconnect")
-}
-
-// SessionLogout is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SessionLogout(string, string, string) error {
-	return notModelled("NakamaModule.SessionLogout")
-}
-
-// StatusFollow is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StatusFollow(string, []string) error {
-	return notModelled("NakamaModule.StatusFollow")
-}
-
 // StatusUnfollow is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) StatusUnfollow(string, []string) error {
 	return notModelled("NakamaModule.StatusUnfollow")
@@ -1223,56 +1053,6 @@ func (*moduleNK) StatusUnfollow(string, []string) error {
 // StorageIndexList is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) StorageIndexList(context.Context, string, string, string, int, []string, string) (*api.StorageObjects, string, error) {
 	return nil, "", notModelled("NakamaModule.StorageIndexList")
-}
-
-// StreamClose is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamClose(uint8, string, string, string) error {
-	return notModelled("NakamaModule.StreamClose")
-}
-
-// StreamCount is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamCount(uint8, string, string, string) (int, error) {
-	return 0, notModelled("NakamaModule.StreamCount")
-}
-
-// StreamSend is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamSend(uint8, string, string, string, string, []runtime.Presence, bool) error {
-	return notModelled("NakamaModule.StreamSend")
-}
-
-// StreamSendRaw is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamSendRaw(uint8, string, string, string, *rtapi.Envelope, []runtime.Presence, bool) error {
-	return notModelled("NakamaModule.StreamSendRaw")
-}
-
-// StreamUserGet is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserGet(uint8, string, string, string, string, string) (runtime.PresenceMeta, error) {
-	return nil, notModelled("NakamaModule.StreamUserGet")
-}
-
-// StreamUserJoin is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserJoin(uint8, string, string, string, string, string, bool, bool, string) (bool, error) {
-	return false, notModelled("NakamaModule.StreamUserJoin")
-}
-
-// StreamUserKick is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserKick(uint8, string, string, string, runtime.Presence) error {
-	return notModelled("NakamaModule.StreamUserKick")
-}
-
-// StreamUserLeave is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserLeave(uint8, string, string, string, string, string) error {
-	return notModelled("NakamaModule.StreamUserLeave")
-}
-
-// StreamUserList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserList(uint8, string, string, string, bool, bool) ([]runtime.Presence, error) {
-	return nil, notModelled("NakamaModule.StreamUserList")
-}
-
-// StreamUserUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StreamUserUpdate(uint8, string, string, string, string, string, bool, bool, string) error {
-	return notModelled("NakamaModule.StreamUserUpdate")
 }
 
 // SubscriptionGetByProductId is not modelled: it fails with ErrNotModelled.
@@ -1298,59 +1078,14 @@ func (*moduleNK) SubscriptionsList(context.Context, string, int, string) (*api.S
 	return nil, notModelled("NakamaModule.SubscriptionsList")
 }
 
-// TournamentAddAttempt is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentAddAttempt(context.Context, string, string, int) error {
-	return notModelled("NakamaModule.TournamentAddAttempt")
-}
-
-// TournamentCreate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentCreate(context.Context, string, bool, string, string, string, map[string]any, string, string, int, int, int, int, int, int, bool, bool) error {
-	return notModelled("NakamaModule.TournamentCreate")
-}
-
-// TournamentDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentDelete(context.Context, string) error {
-	return notModelled("NakamaModule.TournamentDelete")
-}
-
-// TournamentJoin is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentJoin(context.Context, string, string, string) error {
-	return notModelled("NakamaModule.TournamentJoin")
-}
-
-// TournamentList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentList(context.Context, int, int, int, int, int, string) (*api.TournamentList, error) {
-	return nil, notModelled("NakamaModule.TournamentList")
-}
-
 // TournamentRanksDisable is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) TournamentRanksDisable(context.Context, string) error {
 	return notModelled("NakamaModule.TournamentRanksDisable")
 }
 
-// TournamentRecordDelete is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentRecordDelete(context.Context, string, string) error {
-	return notModelled("NakamaModule.TournamentRecordDelete")
-}
-
-// TournamentRecordWrite is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentRecordWrite(context.Context, string, string, string, int64, int64, map[string]any, *int) (*api.LeaderboardRecord, error) {
-	return nil, notModelled("NakamaModule.TournamentRecordWrite")
-}
-
 // TournamentRecordsHaystack is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) TournamentRecordsHaystack(context.Context, string, string, int, string, int64) (*api.TournamentRecordList, error) {
 	return nil, notModelled("NakamaModule.TournamentRecordsHaystack")
-}
-
-// TournamentRecordsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentRecordsList(context.Context, string, []string, int, string, int64) ([]*api.LeaderboardRecord, []*api.LeaderboardRecord, string, string, error) {
-	return nil, nil, "", "", notModelled("NakamaModule.TournamentRecordsList")
-}
-
-// TournamentsGetId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentsGetId(context.Context, []string) ([]*api.Tournament, error) {
-	return nil, notModelled("NakamaModule.TournamentsGetId")
 }
 
 // UnlinkApple is not modelled: it fails with ErrNotModelled.
@@ -1383,11 +1118,6 @@ func (*moduleNK) UnlinkSteam(context.Context, string, string) error {
 	return notModelled("NakamaModule.UnlinkSteam")
 }
 
-// UserGroupsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UserGroupsList(context.Context, string, int, *int, string) ([]*api.UserGroupList_UserGroup, string, error) {
-	return nil, "", notModelled("NakamaModule.UserGroupsList")
-}
-
 // UsersGetFriendStatus is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) UsersGetFriendStatus(context.Context, string, []string) ([]*api.Friend, error) {
 	return nil, notModelled("NakamaModule.UsersGetFriendStatus")
@@ -1408,61 +1138,30 @@ var notModelledNakamaModule = []string{
 	"AuthenticateGameCenter",
 	"AuthenticateGoogle",
 	"AuthenticateSteam",
-	"ChannelIdBuild",
 	"ChannelMessageRemove",
-	"ChannelMessageSend",
 	"ChannelMessageUpdate",
-	"ChannelMessagesList",
 	"FriendMetadataUpdate",
-	"FriendsAdd",
-	"FriendsBlock",
-	"FriendsDelete",
-	"FriendsList",
 	"FriendsOfFriendsList",
-	"GroupCreate",
-	"GroupDelete",
 	"GroupUpdate",
-	"GroupUserJoin",
-	"GroupUserLeave",
 	"GroupUsersAdd",
 	"GroupUsersBan",
 	"GroupUsersDemote",
 	"GroupUsersKick",
-	"GroupUsersList",
 	"GroupUsersPromote",
-	"GroupsGetId",
 	"GroupsGetRandom",
 	"GroupsList",
-	"LeaderboardCreate",
-	"LeaderboardDelete",
 	"LeaderboardList",
 	"LeaderboardRanksDisable",
-	"LeaderboardRecordDelete",
-	"LeaderboardRecordWrite",
-	"LeaderboardRecordsHaystack",
-	"LeaderboardRecordsList",
 	"LeaderboardRecordsListCursorFromRank",
-	"LeaderboardsGetId",
 	"LinkApple",
 	"LinkFacebook",
 	"LinkFacebookInstantGame",
 	"LinkGameCenter",
 	"LinkGoogle",
 	"LinkSteam",
-	"MatchCreate",
-	"MatchGet",
-	"MatchList",
-	"MatchSignal",
 	"MultiUpdate",
-	"NotificationSend",
-	"NotificationSendAll",
-	"NotificationsDelete",
-	"NotificationsDeleteId",
 	"NotificationsGetId",
-	"NotificationsList",
-	"NotificationsSend",
 	"NotificationsUpdate",
-	"PartyList",
 	"PurchaseGetByTransactionId",
 	"PurchaseValidateApple",
 	"PurchaseValidateFacebookInstant",
@@ -1471,43 +1170,20 @@ var notModelledNakamaModule = []string{
 	"PurchaseValidateSamsung",
 	"PurchasesList",
 	"ReadFile",
-	"SessionDisconnect",
-	"SessionLogout",
-	"StatusFollow",
 	"StatusUnfollow",
 	"StorageIndexList",
-	"StreamClose",
-	"StreamCount",
-	"StreamSend",
-	"StreamSendRaw",
-	"StreamUserGet",
-	"StreamUserJoin",
-	"StreamUserKick",
-	"StreamUserLeave",
-	"StreamUserList",
-	"StreamUserUpdate",
 	"SubscriptionGetByProductId",
 	"SubscriptionValidateApple",
 	"SubscriptionValidateGoogle",
 	"SubscriptionsList",
-	"TournamentAddAttempt",
-	"TournamentCreate",
-	"TournamentDelete",
-	"TournamentJoin",
-	"TournamentList",
 	"TournamentRanksDisable",
-	"TournamentRecordDelete",
-	"TournamentRecordWrite",
 	"TournamentRecordsHaystack",
-	"TournamentRecordsList",
-	"TournamentsGetId",
 	"UnlinkApple",
 	"UnlinkFacebook",
 	"UnlinkFacebookInstantGame",
 	"UnlinkGameCenter",
 	"UnlinkGoogle",
 	"UnlinkSteam",
-	"UserGroupsList",
 	"UsersGetFriendStatus",
 	"UsersGetRandom",
 }
