@@ -86,15 +86,14 @@ func stream(mode uint8, subject, subcontext, label string) (rtStream, error) {
 }
 
 // rtPresence implements runtime.Presence for the stream functions.
-func (p *rtPresence) GetUserId() string                  { return p.sess.userID }
-func (p *rtPresence) GetSessionId() string               { return p.sess.id }
-func (p *rtPresence) GetNodeId() string                  { return matchNode }
-func (p *rtPresence) GetHidden() bool                    { return p.meta.hidden }
-func (p *rtPresence) GetPersistence() bool               { return p.meta.persistence }
-func (p *rtPresence) GetUsername() string                { return p.meta.username }
-func (p *rtPresence) GetStatus() string                  { return p.meta.status }
-func (p *rtPresence) GetReason() runtime.PresenceReason  { return p.reason }
-
+func (p *rtPresence) GetUserId() string                 { return p.sess.userID }
+func (p *rtPresence) GetSessionId() string              { return p.sess.id }
+func (p *rtPresence) GetNodeId() string                 { return matchNode }
+func (p *rtPresence) GetHidden() bool                   { return p.meta.hidden }
+func (p *rtPresence) GetPersistence() bool              { return p.meta.persistence }
+func (p *rtPresence) GetUsername() string               { return p.meta.username }
+func (p *rtPresence) GetStatus() string                 { return p.meta.status }
+func (p *rtPresence) GetReason() runtime.PresenceReason { return p.reason }
 
 // StreamUserList returns the presences on a stream.
 func (nk *moduleNK) StreamUserList(mode uint8, subject, subcontext, label string, includeHidden, includeNotHidden bool) ([]runtime.Presence, error) {

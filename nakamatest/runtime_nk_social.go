@@ -38,7 +38,9 @@ func (nk *moduleNK) LeaderboardCreate(ctx context.Context, id string, authoritat
 }
 
 // LeaderboardDelete deletes a leaderboard.
-func (nk *moduleNK) LeaderboardDelete(ctx context.Context, id string) error { return nk.s.DeleteLeaderboard(id) }
+func (nk *moduleNK) LeaderboardDelete(ctx context.Context, id string) error {
+	return nk.s.DeleteLeaderboard(id)
+}
 
 // LeaderboardRecordWrite writes a record, as the server would for an
 // authoritative leaderboard too.
@@ -115,7 +117,9 @@ func (nk *moduleNK) TournamentCreate(ctx context.Context, id string, authoritati
 }
 
 // TournamentDelete deletes a tournament.
-func (nk *moduleNK) TournamentDelete(ctx context.Context, id string) error { return nk.s.DeleteTournament(id) }
+func (nk *moduleNK) TournamentDelete(ctx context.Context, id string) error {
+	return nk.s.DeleteTournament(id)
+}
 
 // TournamentAddAttempt gives the owner more attempts.
 func (nk *moduleNK) TournamentAddAttempt(ctx context.Context, id, ownerID string, count int) error {
@@ -276,7 +280,6 @@ func (nk *moduleNK) FriendsBlock(ctx context.Context, userID string, username st
 	_, err := opAs[*emptyMsg](ctx, nk, "BlockFriends", userID, &api.BlockFriendsRequest{Ids: ids, Usernames: usernames})
 	return err
 }
-
 
 // apiLeaderboard describes a leaderboard as the runtime returns it.
 func apiLeaderboard(b *board, now time.Time) *api.Leaderboard {
