@@ -142,24 +142,21 @@ func (i *moduleInitializer) RegisterMatch(name string, fn func(ctx context.Conte
 // RegisterTournamentEnd registers fn to run when a tournament ends, on the
 // server clock (see FastForward).
 func (i *moduleInitializer) RegisterTournamentEnd(fn func(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, tournament *api.Tournament, end, reset int64) error) error {
-	if i.done {
-		return errInitializerDone
-	}
-	log := i.logger(map[string]any{"mode": "tournament_end"})
-	i.s.modules.tournamentEnd = func(ctx context.Context, t *api.Tournament, end, reset int64) error {
-		return fn(ctx, log, i.db, i.nk, t, end, reset)
-	}
-	return nil
+	return i.setTournament(&i.s.modules.tournamentEnd, "tournament_end", fn)
 }
 
 // RegisterTournamentReset registers fn to run when a tournament's period
 // resets, on the server clock.
 func (i *moduleInitializer) RegisterTournamentReset(fn func(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, tournament *api.Tournament, end, reset int64) error) error {
+	return i.setTournament(&i.s.modules.tournamentReset, "tournament_reset", fn)
+}
+
+func (i *moduleInitializer) setTournament(to *func(context.Context, *api.Tournament, int64, int64) error, mode string, fn func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, *api.Tournament, int64, int64) error) error {
 	if i.done {
 		return errInitializerDone
 	}
-	log := i.logger(map[string]any{"mode": "tournament_reset"})
-	i.s.modules.tournamentReset = func(ctx context.Context, t *api.Tournament, end, reset int64) error {
+	log := i.logger(map[string]any{"mode": mode})
+	*to = func(ctx context.Context, t *api.Tournament, end, reset int64) error {
 		return fn(ctx, log, i.db, i.nk, t, end, reset)
 	}
 	return nil

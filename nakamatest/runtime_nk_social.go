@@ -45,15 +45,21 @@ func (nk *moduleNK) LeaderboardDelete(ctx context.Context, id string) error {
 // LeaderboardRecordWrite writes a record, as the server would for an
 // authoritative leaderboard too.
 func (nk *moduleNK) LeaderboardRecordWrite(ctx context.Context, id, ownerID, username string, score, subscore int64, metadata map[string]any, overrideOperator *int) (*api.LeaderboardRecord, error) {
+	return recordWrite(nk.s.WriteLeaderboardRecord, id, ownerID, username, score, subscore, metadata, overrideOperator)
+}
+
+// recordWrite builds a RecordWrite from a runtime call's arguments and
+// hands it to write.
+func recordWrite(write func(string, RecordWrite) (*api.LeaderboardRecord, error), id, ownerID, username string, score, subscore int64, metadata map[string]any, operator *int) (*api.LeaderboardRecord, error) {
 	md, err := jsonString(metadata)
 	if err != nil {
 		return nil, err
 	}
 	w := RecordWrite{OwnerID: ownerID, Username: username, Score: score, Subscore: subscore, Metadata: md}
-	if overrideOperator != nil {
-		w.Operator = api.Operator(*overrideOperator)
+	if operator != nil {
+		w.Operator = api.Operator(*operator)
 	}
-	return nk.s.WriteLeaderboardRecord(id, w)
+	return write(id, w)
 }
 
 // LeaderboardRecordDelete deletes the owner's record.
@@ -153,15 +159,7 @@ func (nk *moduleNK) TournamentList(ctx context.Context, categoryStart, categoryE
 
 // TournamentRecordWrite writes the owner's record.
 func (nk *moduleNK) TournamentRecordWrite(ctx context.Context, id, ownerID, username string, score, subscore int64, metadata map[string]any, operatorOverride *int) (*api.LeaderboardRecord, error) {
-	md, err := jsonString(metadata)
-	if err != nil {
-		return nil, err
-	}
-	w := RecordWrite{OwnerID: ownerID, Username: username, Score: score, Subscore: subscore, Metadata: md}
-	if operatorOverride != nil {
-		w.Operator = api.Operator(*operatorOverride)
-	}
-	return nk.s.WriteTournamentRecord(id, w)
+	return recordWrite(nk.s.WriteTournamentRecord, id, ownerID, username, score, subscore, metadata, operatorOverride)
 }
 
 // TournamentRecordDelete deletes the owner's record.

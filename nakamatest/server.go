@@ -21,10 +21,20 @@
 // The same checks run against a real server: package conformance holds one
 // suite that passes against both.
 //
+// # Go server modules
+//
+// Options.Modules hosts Go server modules in process: each InitModule gets
+// a runtime.Initializer whose registrations (RPCs, before and after hooks
+// of every operation and realtime message, authoritative matches, the
+// matchmaker matched hook, events, reset callbacks) serve clients as on
+// the real server, and a runtime.NakamaModule over the server's state;
+// methods it does not model fail with ErrNotModelled. Serve runs such a
+// server from a program's main.
+//
 // Deliberate differences from the real server: social providers are not
 // called (see AddGoogleToken and friends), passwords are hashed with PBKDF2
-// rather than bcrypt, there is no gRPC listener, no runtime hooks, no
-// X-HTTP-Method-Override and no POST-to-GET path-length fallback.
+// rather than bcrypt, there is no gRPC listener, no X-HTTP-Method-Override
+// and no POST-to-GET path-length fallback.
 package nakamatest
 
 import (
