@@ -854,36 +854,6 @@ func (*moduleNK) AccountImportId(context.Context, string, string) (*api.Account,
 	return nil, notModelled("NakamaModule.AccountImportId")
 }
 
-// AuthenticateApple is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateApple(context.Context, string, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateApple")
-}
-
-// AuthenticateFacebook is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateFacebook(context.Context, string, bool, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateFacebook")
-}
-
-// AuthenticateFacebookInstantGame is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateFacebookInstantGame(context.Context, string, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateFacebookInstantGame")
-}
-
-// AuthenticateGameCenter is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateGameCenter(context.Context, string, string, int64, string, string, string, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateGameCenter")
-}
-
-// AuthenticateGoogle is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateGoogle(context.Context, string, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateGoogle")
-}
-
-// AuthenticateSteam is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) AuthenticateSteam(context.Context, string, string, bool) (string, string, bool, error) {
-	return "", "", false, notModelled("NakamaModule.AuthenticateSteam")
-}
-
 // ChannelMessageRemove is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) ChannelMessageRemove(context.Context, string, string, string, string, bool) (*rtapi.ChannelMessageAck, error) {
 	return nil, notModelled("NakamaModule.ChannelMessageRemove")
@@ -899,56 +869,6 @@ func (*moduleNK) FriendMetadataUpdate(context.Context, string, string, map[strin
 	return notModelled("NakamaModule.FriendMetadataUpdate")
 }
 
-// FriendsOfFriendsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendsOfFriendsList(context.Context, string, int, string) ([]*api.FriendsOfFriendsList_FriendOfFriend, string, error) {
-	return nil, "", notModelled("NakamaModule.FriendsOfFriendsList")
-}
-
-// GroupUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUpdate(context.Context, string, string, string, string, string, string, string, bool, map[string]any, int) error {
-	return notModelled("NakamaModule.GroupUpdate")
-}
-
-// GroupUsersAdd is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersAdd(context.Context, string, string, []string) error {
-	return notModelled("NakamaModule.GroupUsersAdd")
-}
-
-// GroupUsersBan is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersBan(context.Context, string, string, []string) error {
-	return notModelled("NakamaModule.GroupUsersBan")
-}
-
-// GroupUsersDemote is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersDemote(context.Context, string, string, []string) error {
-	return notModelled("NakamaModule.GroupUsersDemote")
-}
-
-// GroupUsersKick is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersKick(context.Context, string, string, []string) error {
-	return notModelled("NakamaModule.GroupUsersKick")
-}
-
-// GroupUsersPromote is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupUsersPromote(context.Context, string, string, []string) error {
-	return notModelled("NakamaModule.GroupUsersPromote")
-}
-
-// GroupsGetRandom is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupsGetRandom(context.Context, int) ([]*api.Group, error) {
-	return nil, notModelled("NakamaModule.GroupsGetRandom")
-}
-
-// GroupsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) GroupsList(context.Context, string, string, *int, *bool, int, string) ([]*api.Group, string, error) {
-	return nil, "", notModelled("NakamaModule.GroupsList")
-}
-
-// LeaderboardList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardList(int, string) (*api.LeaderboardList, error) {
-	return nil, notModelled("NakamaModule.LeaderboardList")
-}
-
 // LeaderboardRanksDisable is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) LeaderboardRanksDisable(context.Context, string) error {
 	return notModelled("NakamaModule.LeaderboardRanksDisable")
@@ -957,36 +877,6 @@ func (*moduleNK) LeaderboardRanksDisable(context.Context, string) error {
 // LeaderboardRecordsListCursorFromRank is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) LeaderboardRecordsListCursorFromRank(string, int64, int64) (string, error) {
 	return "", notModelled("NakamaModule.LeaderboardRecordsListCursorFromRank")
-}
-
-// LinkApple is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkApple(context.Context, string, string) error {
-	return notModelled("NakamaModule.LinkApple")
-}
-
-// LinkFacebook is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkFacebook(context.Context, string, string, string, bool) error {
-	return notModelled("NakamaModule.LinkFacebook")
-}
-
-// LinkFacebookInstantGame is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkFacebookInstantGame(context.Context, string, string) error {
-	return notModelled("NakamaModule.LinkFacebookInstantGame")
-}
-
-// LinkGameCenter is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkGameCenter(context.Context, string, string, string, int64, string, string, string) error {
-	return notModelled("NakamaModule.LinkGameCenter")
-}
-
-// LinkGoogle is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkGoogle(context.Context, string, string) error {
-	return notModelled("NakamaModule.LinkGoogle")
-}
-
-// LinkSteam is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LinkSteam(context.Context, string, string, string, bool) error {
-	return notModelled("NakamaModule.LinkSteam")
 }
 
 // MultiUpdate is not modelled: it fails with ErrNotModelled.
@@ -1009,34 +899,6 @@ func (*moduleNK) PurchaseGetByTransactionId(context.Context, string) (*api.Valid
 	return nil, notModelled("NakamaModule.PurchaseGetByTransactionId")
 }
 
-// PurchaseValidateApple is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseValidateApple(context.Context, string, string, bool, ...string) (*api.ValidatePurchaseResponse, error) {
-	return nil, notModelled("NakamaModule.PurchaseValidateApple")
-}
-
-// PurchaseValidateFacebookInstant is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseValidateFacebookInstant(context.Context, string, string, bool) (*api.ValidatePurchaseResponse, error) {
-	return nil, notModelled("NakamaModule.PurchaseValidateFacebookInstant")
-}
-
-// PurchaseValidateGoogle is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseValidateGoogle(context.Context, string, string, bool, ...struct {
-	ClientEmail string
-	PrivateKey  string
-}) (*api.ValidatePurchaseResponse, error) {
-	return nil, notModelled("NakamaModule.PurchaseValidateGoogle")
-}
-
-// PurchaseValidateHuawei is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseValidateHuawei(context.Context, string, string, string, bool) (*api.ValidatePurchaseResponse, error) {
-	return nil, notModelled("NakamaModule.PurchaseValidateHuawei")
-}
-
-// PurchaseValidateSamsung is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseValidateSamsung(context.Context, string, string, bool) (*api.ValidatePurchaseResponse, error) {
-	return nil, notModelled("NakamaModule.PurchaseValidateSamsung")
-}
-
 // PurchasesList is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) PurchasesList(context.Context, string, int, string) (*api.PurchaseList, error) {
 	return nil, notModelled("NakamaModule.PurchasesList")
@@ -1045,37 +907,9 @@ func (*moduleNK) PurchasesList(context.Context, string, int, string) (*api.Purch
 // ReadFile is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) ReadFile(string) (*os.File, error) { return nil, notModelled("NakamaModule.ReadFile") }
 
-// StatusUnfollow is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) StatusUnfollow(string, []string) error {
-	return notModelled("NakamaModule.StatusUnfollow")
-}
-
 // StorageIndexList is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) StorageIndexList(context.Context, string, string, string, int, []string, string) (*api.StorageObjects, string, error) {
 	return nil, "", notModelled("NakamaModule.StorageIndexList")
-}
-
-// SubscriptionGetByProductId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SubscriptionGetByProductId(context.Context, string, string) (*api.ValidatedSubscription, error) {
-	return nil, notModelled("NakamaModule.SubscriptionGetByProductId")
-}
-
-// SubscriptionValidateApple is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SubscriptionValidateApple(context.Context, string, string, bool, ...string) (*api.ValidateSubscriptionResponse, error) {
-	return nil, notModelled("NakamaModule.SubscriptionValidateApple")
-}
-
-// SubscriptionValidateGoogle is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SubscriptionValidateGoogle(context.Context, string, string, bool, ...struct {
-	ClientEmail string
-	PrivateKey  string
-}) (*api.ValidateSubscriptionResponse, error) {
-	return nil, notModelled("NakamaModule.SubscriptionValidateGoogle")
-}
-
-// SubscriptionsList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) SubscriptionsList(context.Context, string, int, string) (*api.SubscriptionList, error) {
-	return nil, notModelled("NakamaModule.SubscriptionsList")
 }
 
 // TournamentRanksDisable is not modelled: it fails with ErrNotModelled.
@@ -1083,109 +917,29 @@ func (*moduleNK) TournamentRanksDisable(context.Context, string) error {
 	return notModelled("NakamaModule.TournamentRanksDisable")
 }
 
-// TournamentRecordsHaystack is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentRecordsHaystack(context.Context, string, string, int, string, int64) (*api.TournamentRecordList, error) {
-	return nil, notModelled("NakamaModule.TournamentRecordsHaystack")
-}
-
-// UnlinkApple is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkApple(context.Context, string, string) error {
-	return notModelled("NakamaModule.UnlinkApple")
-}
-
-// UnlinkFacebook is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkFacebook(context.Context, string, string) error {
-	return notModelled("NakamaModule.UnlinkFacebook")
-}
-
-// UnlinkFacebookInstantGame is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkFacebookInstantGame(context.Context, string, string) error {
-	return notModelled("NakamaModule.UnlinkFacebookInstantGame")
-}
-
-// UnlinkGameCenter is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkGameCenter(context.Context, string, string, string, int64, string, string, string) error {
-	return notModelled("NakamaModule.UnlinkGameCenter")
-}
-
-// UnlinkGoogle is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkGoogle(context.Context, string, string) error {
-	return notModelled("NakamaModule.UnlinkGoogle")
-}
-
-// UnlinkSteam is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UnlinkSteam(context.Context, string, string) error {
-	return notModelled("NakamaModule.UnlinkSteam")
-}
-
 // UsersGetFriendStatus is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) UsersGetFriendStatus(context.Context, string, []string) ([]*api.Friend, error) {
 	return nil, notModelled("NakamaModule.UsersGetFriendStatus")
-}
-
-// UsersGetRandom is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UsersGetRandom(context.Context, int) ([]*api.User, error) {
-	return nil, notModelled("NakamaModule.UsersGetRandom")
 }
 
 // notModelledNakamaModule names the methods of runtime.NakamaModule that fail with ErrNotModelled.
 var notModelledNakamaModule = []string{
 	"AccountExportId",
 	"AccountImportId",
-	"AuthenticateApple",
-	"AuthenticateFacebook",
-	"AuthenticateFacebookInstantGame",
-	"AuthenticateGameCenter",
-	"AuthenticateGoogle",
-	"AuthenticateSteam",
 	"ChannelMessageRemove",
 	"ChannelMessageUpdate",
 	"FriendMetadataUpdate",
-	"FriendsOfFriendsList",
-	"GroupUpdate",
-	"GroupUsersAdd",
-	"GroupUsersBan",
-	"GroupUsersDemote",
-	"GroupUsersKick",
-	"GroupUsersPromote",
-	"GroupsGetRandom",
-	"GroupsList",
-	"LeaderboardList",
 	"LeaderboardRanksDisable",
 	"LeaderboardRecordsListCursorFromRank",
-	"LinkApple",
-	"LinkFacebook",
-	"LinkFacebookInstantGame",
-	"LinkGameCenter",
-	"LinkGoogle",
-	"LinkSteam",
 	"MultiUpdate",
 	"NotificationsGetId",
 	"NotificationsUpdate",
 	"PurchaseGetByTransactionId",
-	"PurchaseValidateApple",
-	"PurchaseValidateFacebookInstant",
-	"PurchaseValidateGoogle",
-	"PurchaseValidateHuawei",
-	"PurchaseValidateSamsung",
 	"PurchasesList",
 	"ReadFile",
-	"StatusUnfollow",
 	"StorageIndexList",
-	"SubscriptionGetByProductId",
-	"SubscriptionValidateApple",
-	"SubscriptionValidateGoogle",
-	"SubscriptionsList",
 	"TournamentRanksDisable",
-	"TournamentRecordsHaystack",
-	"UnlinkApple",
-	"UnlinkFacebook",
-	"UnlinkFacebookInstantGame",
-	"UnlinkGameCenter",
-	"UnlinkGoogle",
-	"UnlinkSteam",
 	"UsersGetFriendStatus",
-	"UsersGetRandom",
 }
 
 // Authenticate is not modelled: it fails with ErrNotModelled.

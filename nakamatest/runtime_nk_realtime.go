@@ -290,11 +290,15 @@ func (nk *moduleNK) SessionLogout(userID, token, refreshToken string) error {
 
 // StatusFollow makes a session follow users' status.
 func (nk *moduleNK) StatusFollow(sessionID string, userIDs []string) error {
-	nk.s.mu.Lock()
-	defer nk.s.mu.Unlock()
-	if nk.s.realtime.sessions[sessionID] == nil {
-		return errors.New("session not found")
-	}
+	return nk.status(sessionID, userIDs, nk.s.rtFollowLocked)
+}
+
+// StatusUnfollow stops a session following users' status.
+func (nk *moduleNK) StatusUnfollow(sessionID string, userIDs []string) error {
+	return nk.status(sessionID, userIDs, nk.s.rtUnfollowLocked)
+}
+
+func (nk *moduleNK) status(sessionID string, userIDs []string, apply func(string, []string)) error {
 	ids := make([]string, 0, len(userIDs))
 	for _, u := range userIDs {
 		id, ok := parseUUID(u)
@@ -303,7 +307,12 @@ func (nk *moduleNK) StatusFollow(sessionID string, userIDs []string) error {
 		}
 		ids = append(ids, id)
 	}
-	nk.s.rtFollowLocked(sessionID, ids)
+	nk.s.mu.Lock()
+	defer nk.s.mu.Unlock()
+	if nk.s.realtime.sessions[sessionID] == nil {
+		return errors.New("session not found")
+	}
+	apply(sessionID, ids)
 	return nil
 }
 

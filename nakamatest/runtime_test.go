@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gonakama/nakama/op"
+	"github.com/heroiclabs/nakama-common/api"
 	"github.com/heroiclabs/nakama-common/runtime"
 )
 
@@ -215,4 +216,114 @@ func TestModuleInitFails(t *testing.T) {
 	if err := kept.RegisterRpc("late", nil); err == nil {
 		t.Error("registering after InitModule succeeded")
 	}
+}
+
+// TestModuleNakamaModuleState drives the modelled methods over the
+// server's state and checks what they did through the direct API and
+// the protocol.
+func TestModuleNakamaModuleState(t *testing.T) {
+	var nk runtime.NakamaModule
+	srv, c := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, _ runtime.Initializer) error {
+		nk = n
+		return nil
+	})
+	ctx := context.Background()
+	uid, name, created, err := nk.AuthenticateCustom(ctx, "nk-custom-user", "nkuser", true)
+	if err != nil || !created || name != "nkuser" {
+		t.Fatalf("AuthenticateCustom: %q %q %v %v", uid, name, created, err)
+	}
+	other, _, _, err := nk.AuthenticateDevice(ctx, "nk-device-000001", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A generated token works against the API.
+	token, _, err := nk.AuthenticateTokenGenerate(uid, name, 0, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.send("GET", "/v2/account", "", "Authorization: Bearer "+token).ok(t, mustAccount(t, srv, uid))
+
+	if err := nk.AccountUpdateId(ctx, uid, "", map[string]any{"level": 3}, "Display", "", "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := srv.Account(uid); a.User.DisplayName != "Display" || a.User.Metadata != `{"level":3}` {
+		t.Errorf("account after update: %v", a.User)
+	}
+
+	// Storage and wallets.
+	if _, err := nk.StorageWrite(ctx, []*runtime.StorageWrite{{Collection: "c", Key: "k", UserID: uid, Value: `{"a":1}`, PermissionRead: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := nk.StorageRead(ctx, []*runtime.StorageRead{{Collection: "c", Key: "k", UserID: uid}})
+	if err != nil || len(objs) != 1 || objs[0].Value != `{"a": 1}` {
+		t.Errorf("StorageRead: %v %v", objs, err)
+	}
+	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": 10}, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	var neg *runtime.WalletNegativeError
+	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": -11}, nil, true); !errors.As(err, &neg) || neg.Path != "gold" {
+		t.Errorf("overdraft: %v", err)
+	}
+	if a, _ := srv.Account(uid); a.Wallet != `{"gold":10}` {
+		t.Errorf("wallet %s", a.Wallet)
+	}
+	items, _, err := nk.WalletLedgerList(ctx, uid, 10, "")
+	if err != nil || len(items) != 1 || items[0].GetChangeset()["gold"] != 10 {
+		t.Errorf("ledger: %v %v", items, err)
+	}
+
+	// Leaderboards, notifications, groups, friends.
+	if err := nk.LeaderboardCreate(ctx, "nk-board", true, "desc", "incr", "", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", uid, name, 5, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", uid, name, 2, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _, _, err := nk.LeaderboardRecordsList(ctx, "nk-board", nil, 10, "", 0)
+	if err != nil || len(recs) != 1 || recs[0].Score != 7 {
+		t.Errorf("records: %v %v", recs, err)
+	}
+	if err := nk.NotificationSend(ctx, uid, "hi", map[string]any{"x": 1}, 5, "", true); err != nil {
+		t.Fatal(err)
+	}
+	if ns := srv.Notifications(uid); len(ns) != 1 || ns[0].Subject != "hi" {
+		t.Errorf("notifications: %v", ns)
+	}
+	g, err := nk.GroupCreate(ctx, uid, "nk-group", "", "en", "", "", false, nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nk.GroupUsersAdd(ctx, "", g.Id, []string{other}); err != nil {
+		t.Fatal(err)
+	}
+	members, _, err := nk.GroupUsersList(ctx, g.Id, 10, nil, "")
+	if err != nil || len(members) != 2 {
+		t.Errorf("members: %v %v", members, err)
+	}
+	if err := nk.FriendsAdd(ctx, uid, name, []string{other}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _, err := nk.FriendsList(ctx, uid, 10, nil, ""); err != nil || len(fs) != 1 || fs[0].User.Id != other {
+		t.Errorf("friends: %v %v", fs, err)
+	}
+	if next, err := nk.CronNext("0 0 * * *", 0); err != nil || next != 86400 {
+		t.Errorf("CronNext: %d %v", next, err)
+	}
+	if _, err := nk.AccountGetId(ctx, "not-a-uuid"); err == nil {
+		t.Error("AccountGetId with a bad id succeeded")
+	}
+}
+
+func mustAccount(t *testing.T, srv *Server, id string) *api.Account {
+	t.Helper()
+	a, ok := srv.Account(id)
+	if !ok {
+		t.Fatalf("no account %s", id)
+	}
+	return a
 }
