@@ -99,7 +99,9 @@ func TestModuleRealtimeHooksAndStreams(t *testing.T) {
 	if _, err := b.RpcFunc(ctx, "lobby_join", ""); err != nil {
 		t.Fatal(err)
 	}
-	ev := waitFor(a, func(ev *rtapi.StreamPresenceEvent) bool { return len(ev.Joins) == 1 && ev.Joins[0].UserId == sb.UserID() })
+	ev := waitFor(a, func(ev *rtapi.StreamPresenceEvent) bool {
+		return len(ev.Joins) == 1 && ev.Joins[0].UserId == sb.UserID()
+	})
 	if ev.Stream.Mode != lobby || ev.Stream.Label != "lobby" || ev.Stream.Subject != "" {
 		t.Errorf("presence event on %v", ev.Stream)
 	}

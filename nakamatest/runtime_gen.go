@@ -854,24 +854,9 @@ func (*moduleNK) AccountImportId(context.Context, string, string) (*api.Account,
 	return nil, notModelled("NakamaModule.AccountImportId")
 }
 
-// ChannelMessageRemove is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) ChannelMessageRemove(context.Context, string, string, string, string, bool) (*rtapi.ChannelMessageAck, error) {
-	return nil, notModelled("NakamaModule.ChannelMessageRemove")
-}
-
-// ChannelMessageUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) ChannelMessageUpdate(context.Context, string, string, map[string]any, string, string, bool) (*rtapi.ChannelMessageAck, error) {
-	return nil, notModelled("NakamaModule.ChannelMessageUpdate")
-}
-
 // FriendMetadataUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) FriendMetadataUpdate(context.Context, string, string, map[string]any) error {
 	return notModelled("NakamaModule.FriendMetadataUpdate")
-}
-
-// LeaderboardRanksDisable is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRanksDisable(context.Context, string) error {
-	return notModelled("NakamaModule.LeaderboardRanksDisable")
 }
 
 // LeaderboardRecordsListCursorFromRank is not modelled: it fails with ErrNotModelled.
@@ -879,29 +864,9 @@ func (*moduleNK) LeaderboardRecordsListCursorFromRank(string, int64, int64) (str
 	return "", notModelled("NakamaModule.LeaderboardRecordsListCursorFromRank")
 }
 
-// MultiUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) MultiUpdate(context.Context, []*runtime.AccountUpdate, []*runtime.StorageWrite, []*runtime.StorageDelete, []*runtime.WalletUpdate, bool) ([]*api.StorageObjectAck, []*runtime.WalletUpdateResult, error) {
-	return nil, nil, notModelled("NakamaModule.MultiUpdate")
-}
-
-// NotificationsGetId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsGetId(context.Context, string, []string) ([]*runtime.Notification, error) {
-	return nil, notModelled("NakamaModule.NotificationsGetId")
-}
-
 // NotificationsUpdate is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) NotificationsUpdate(context.Context, ...runtime.NotificationUpdate) error {
 	return notModelled("NakamaModule.NotificationsUpdate")
-}
-
-// PurchaseGetByTransactionId is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchaseGetByTransactionId(context.Context, string) (*api.ValidatedPurchase, error) {
-	return nil, notModelled("NakamaModule.PurchaseGetByTransactionId")
-}
-
-// PurchasesList is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) PurchasesList(context.Context, string, int, string) (*api.PurchaseList, error) {
-	return nil, notModelled("NakamaModule.PurchasesList")
 }
 
 // ReadFile is not modelled: it fails with ErrNotModelled.
@@ -912,34 +877,15 @@ func (*moduleNK) StorageIndexList(context.Context, string, string, string, int, 
 	return nil, "", notModelled("NakamaModule.StorageIndexList")
 }
 
-// TournamentRanksDisable is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) TournamentRanksDisable(context.Context, string) error {
-	return notModelled("NakamaModule.TournamentRanksDisable")
-}
-
-// UsersGetFriendStatus is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) UsersGetFriendStatus(context.Context, string, []string) ([]*api.Friend, error) {
-	return nil, notModelled("NakamaModule.UsersGetFriendStatus")
-}
-
 // notModelledNakamaModule names the methods of runtime.NakamaModule that fail with ErrNotModelled.
 var notModelledNakamaModule = []string{
 	"AccountExportId",
 	"AccountImportId",
-	"ChannelMessageRemove",
-	"ChannelMessageUpdate",
 	"FriendMetadataUpdate",
-	"LeaderboardRanksDisable",
 	"LeaderboardRecordsListCursorFromRank",
-	"MultiUpdate",
-	"NotificationsGetId",
 	"NotificationsUpdate",
-	"PurchaseGetByTransactionId",
-	"PurchasesList",
 	"ReadFile",
 	"StorageIndexList",
-	"TournamentRanksDisable",
-	"UsersGetFriendStatus",
 }
 
 // Authenticate is not modelled: it fails with ErrNotModelled.

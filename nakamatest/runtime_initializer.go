@@ -16,11 +16,6 @@ import (
 // The runtime.Initializer methods other than the per-operation hooks of
 // runtime_gen.go.
 
-// GetConfig is not modelled: it fails with ErrNotModelled.
-func (i *moduleInitializer) GetConfig() (runtime.Config, error) {
-	return nil, notModelled("Initializer.GetConfig")
-}
-
 // RegisterRpc registers fn under the lower-cased id, as Server.RegisterRPC
 // does, with the runtime's context values and error codes.
 func (i *moduleInitializer) RegisterRpc(id string, fn func(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, payload string) (string, error)) error {

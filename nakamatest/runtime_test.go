@@ -223,8 +223,16 @@ func TestModuleInitFails(t *testing.T) {
 // the protocol.
 func TestModuleNakamaModuleState(t *testing.T) {
 	var nk runtime.NakamaModule
-	srv, c := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, _ runtime.Initializer) error {
+	srv, c := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, init runtime.Initializer) error {
 		nk = n
+		cfg, err := init.GetConfig()
+		if err != nil {
+			return err
+		}
+		if cfg.GetSocket().GetServerKey() != "defaultkey" || cfg.GetRuntime().GetHTTPKey() != "defaulthttpkey" ||
+			cfg.GetSession().GetTokenExpirySec() != 60 || cfg.GetSocket().GetAddress() != "127.0.0.1" {
+			return errors.New("unexpected config")
+		}
 		return nil
 	})
 	ctx := context.Background()
