@@ -136,59 +136,54 @@ func (nk *moduleNK) StreamUserGet(mode uint8, subject, subcontext, label, userID
 	return nil, nil
 }
 
+// onStream runs fn, with the server locked, for the session's presence
+// on a stream; presence events it causes go out once it returns.
+func (nk *moduleNK) onStream(mode uint8, subject, subcontext, label, userID, sessionID string, fn func(sess *rtSession, st rtStream) error) error {
+	st, err := stream(mode, subject, subcontext, label)
+	if err != nil {
+		return err
+	}
+	nk.s.mu.Lock()
+	defer nk.s.rtUnlock()
+	sess, err := nk.sessionLocked(userID, sessionID)
+	if err != nil {
+		return err
+	}
+	return fn(sess, st)
+}
+
 // StreamUserJoin puts a session on a stream; the stream's members get a
 // StreamPresenceEvent unless the presence is hidden. It reports whether
 // the session was already there.
 func (nk *moduleNK) StreamUserJoin(mode uint8, subject, subcontext, label, userID, sessionID string, hidden, persistence bool, status string) (bool, error) {
-	st, err := stream(mode, subject, subcontext, label)
-	if err != nil {
-		return false, err
-	}
-	nk.s.mu.Lock()
-	defer nk.s.rtUnlock()
-	sess, err := nk.sessionLocked(userID, sessionID)
-	if err != nil {
-		return false, err
-	}
-	ok, isNew := nk.s.rtTrackLocked(sess, st, rtMeta{hidden: hidden, persistence: persistence, username: sess.username, status: status})
-	if !ok {
-		return false, errors.New("session is closing")
-	}
-	return !isNew, nil
+	var existed bool
+	err := nk.onStream(mode, subject, subcontext, label, userID, sessionID, func(sess *rtSession, st rtStream) error {
+		ok, isNew := nk.s.rtTrackLocked(sess, st, rtMeta{hidden: hidden, persistence: persistence, username: sess.username, status: status})
+		if !ok {
+			return errors.New("session is closing")
+		}
+		existed = !isNew
+		return nil
+	})
+	return existed, err
 }
 
 // StreamUserUpdate changes a session's presence on a stream.
 func (nk *moduleNK) StreamUserUpdate(mode uint8, subject, subcontext, label, userID, sessionID string, hidden, persistence bool, status string) error {
-	st, err := stream(mode, subject, subcontext, label)
-	if err != nil {
-		return err
-	}
-	nk.s.mu.Lock()
-	defer nk.s.rtUnlock()
-	sess, err := nk.sessionLocked(userID, sessionID)
-	if err != nil {
-		return err
-	}
-	if !nk.s.rtUpdateLocked(sess, st, rtMeta{hidden: hidden, persistence: persistence, username: sess.username, status: status}) {
-		return errors.New("tracker rejected the update")
-	}
-	return nil
+	return nk.onStream(mode, subject, subcontext, label, userID, sessionID, func(sess *rtSession, st rtStream) error {
+		if !nk.s.rtUpdateLocked(sess, st, rtMeta{hidden: hidden, persistence: persistence, username: sess.username, status: status}) {
+			return errors.New("tracker rejected the update")
+		}
+		return nil
+	})
 }
 
 // StreamUserLeave takes a session off a stream.
 func (nk *moduleNK) StreamUserLeave(mode uint8, subject, subcontext, label, userID, sessionID string) error {
-	st, err := stream(mode, subject, subcontext, label)
-	if err != nil {
-		return err
-	}
-	nk.s.mu.Lock()
-	defer nk.s.rtUnlock()
-	sess, err := nk.sessionLocked(userID, sessionID)
-	if err != nil {
-		return err
-	}
-	nk.s.rtUntrackLocked(sess, st, runtime.PresenceReasonLeave)
-	return nil
+	return nk.onStream(mode, subject, subcontext, label, userID, sessionID, func(sess *rtSession, st rtStream) error {
+		nk.s.rtUntrackLocked(sess, st, runtime.PresenceReasonLeave)
+		return nil
+	})
 }
 
 // StreamUserKick takes a presence off a stream.
