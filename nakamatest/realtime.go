@@ -975,15 +975,8 @@ func (s *Server) rtDispatchLocked(e rtEvent) {
 			env = &rtapi.Envelope{Message: &rtapi.Envelope_PartyPresenceEvent{PartyPresenceEvent: &rtapi.PartyPresenceEvent{
 				PartyId: b.stream.subject + "." + b.stream.label, Joins: b.joins, Leaves: b.leaves}}}
 		default:
-			sw := &rtapi.Stream{Mode: int32(b.stream.mode), Label: b.stream.label}
-			if b.stream.subject != systemUserID {
-				sw.Subject = b.stream.subject
-			}
-			if b.stream.subcontext != systemUserID {
-				sw.Subcontext = b.stream.subcontext
-			}
 			env = &rtapi.Envelope{Message: &rtapi.Envelope_StreamPresenceEvent{StreamPresenceEvent: &rtapi.StreamPresenceEvent{
-				Stream: sw, Joins: b.joins, Leaves: b.leaves}}}
+				Stream: b.stream.wire(), Joins: b.joins, Leaves: b.leaves}}}
 		}
 		s.rtSendToStreamLocked(b.stream, env)
 	}

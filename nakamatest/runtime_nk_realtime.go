@@ -85,6 +85,19 @@ func stream(mode uint8, subject, subcontext, label string) (rtStream, error) {
 	return st, nil
 }
 
+// wire is the stream as the server sends it: an absent subject or
+// subcontext (the nil UUID) is left out.
+func (st rtStream) wire() *rtapi.Stream {
+	sw := &rtapi.Stream{Mode: int32(st.mode), Label: st.label}
+	if st.subject != systemUserID {
+		sw.Subject = st.subject
+	}
+	if st.subcontext != systemUserID {
+		sw.Subcontext = st.subcontext
+	}
+	return sw
+}
+
 // rtPresence implements runtime.Presence for the stream functions.
 func (p *rtPresence) GetUserId() string                 { return p.sess.userID }
 func (p *rtPresence) GetSessionId() string              { return p.sess.id }
@@ -219,8 +232,7 @@ func (nk *moduleNK) StreamSend(mode uint8, subject, subcontext, label, data stri
 	if err != nil {
 		return err
 	}
-	sw := &rtapi.Stream{Mode: int32(mode), Subject: subject, Subcontext: subcontext, Label: label}
-	env := &rtapi.Envelope{Message: &rtapi.Envelope_StreamData{StreamData: &rtapi.StreamData{Stream: sw, Data: data, Reliable: reliable}}}
+	env := &rtapi.Envelope{Message: &rtapi.Envelope_StreamData{StreamData: &rtapi.StreamData{Stream: st.wire(), Data: data, Reliable: reliable}}}
 	return nk.streamSend(st, env, presences)
 }
 
