@@ -123,14 +123,19 @@ func (nk *moduleNK) StreamUserList(mode uint8, subject, subcontext, label string
 	return out, nil
 }
 
-// session finds a live session of userID.
+// sessionLocked finds a live session of userID.
 func (nk *moduleNK) sessionLocked(userID, sessionID string) (*rtSession, error) {
-	sess := nk.s.realtime.sessions[sessionID]
-	if sess == nil {
-		return nil, errors.New("session id not found")
+	uid, ok := parseUUID(userID)
+	if !ok {
+		return nil, errors.New("expects valid user id")
 	}
-	if uid, ok := parseUUID(userID); !ok || uid != sess.userID {
-		return nil, errors.New("user id does not match the session")
+	sid, ok := parseUUID(sessionID)
+	if !ok {
+		return nil, errors.New("expects valid session id")
+	}
+	sess := nk.s.realtime.sessions[sid]
+	if sess == nil || sess.userID != uid {
+		return nil, errors.New("session not found for this user")
 	}
 	return sess, nil
 }
@@ -167,18 +172,18 @@ func (nk *moduleNK) onStream(mode uint8, subject, subcontext, label, userID, ses
 
 // StreamUserJoin puts a session on a stream; the stream's members get a
 // StreamPresenceEvent unless the presence is hidden. It reports whether
-// the session was already there.
+// the presence is new.
 func (nk *moduleNK) StreamUserJoin(mode uint8, subject, subcontext, label, userID, sessionID string, hidden, persistence bool, status string) (bool, error) {
-	var existed bool
+	var added bool
 	err := nk.onStream(mode, subject, subcontext, label, userID, sessionID, func(sess *rtSession, st rtStream) error {
 		ok, isNew := nk.s.rtTrackLocked(sess, st, rtMeta{hidden: hidden, persistence: persistence, username: sess.username, status: status})
 		if !ok {
-			return errors.New("session is closing")
+			return errors.New("tracker rejected new presence, session is closing")
 		}
-		existed = !isNew
+		added = isNew
 		return nil
 	})
-	return existed, err
+	return added, err
 }
 
 // StreamUserUpdate changes a session's presence on a stream.
@@ -225,8 +230,8 @@ func (nk *moduleNK) StreamClose(mode uint8, subject, subcontext, label string) e
 	return nil
 }
 
-// StreamSend sends data as StreamData to the stream's presences (all of
-// them, or those listed that are on it).
+// StreamSend sends data as StreamData, without a sender, to the stream's
+// presences, or to the listed presences whether they are on it or not.
 func (nk *moduleNK) StreamSend(mode uint8, subject, subcontext, label, data string, presences []runtime.Presence, reliable bool) error {
 	st, err := stream(mode, subject, subcontext, label)
 	if err != nil {
@@ -248,26 +253,31 @@ func (nk *moduleNK) StreamSendRaw(mode uint8, subject, subcontext, label string,
 	return nk.streamSend(st, proto.Clone(msg).(*rtapi.Envelope), presences)
 }
 
+// streamSend sends env to the stream's presences, or, as the server does,
+// straight to the listed presences' sessions, on the stream or not.
 func (nk *moduleNK) streamSend(st rtStream, env *rtapi.Envelope, presences []runtime.Presence) error {
+	for _, p := range presences {
+		if p == nil {
+			return errors.New("expects each presence to be set")
+		}
+		if _, ok := parseUUID(p.GetSessionId()); !ok {
+			return errors.New("expects each presence session id to be a valid identifier")
+		}
+	}
 	nk.s.mu.Lock()
 	defer nk.s.mu.Unlock()
+	if len(presences) == 0 {
+		nk.s.rtSendToStreamLocked(st, env)
+		return nil
+	}
 	var to []*rtSession
-	for _, p := range nk.s.realtime.byStream[st] {
-		if presences == nil || containsPresence(presences, p.sess.id) {
-			to = append(to, p.sess)
+	for _, p := range presences {
+		if sess := nk.s.realtime.sessions[strings.ToLower(p.GetSessionId())]; sess != nil {
+			to = append(to, sess)
 		}
 	}
 	rtSendTo(to, env)
 	return nil
-}
-
-func containsPresence(ps []runtime.Presence, sessionID string) bool {
-	for _, p := range ps {
-		if p != nil && p.GetSessionId() == sessionID {
-			return true
-		}
-	}
-	return false
 }
 
 // Sessions and status.
