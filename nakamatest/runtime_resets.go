@@ -39,9 +39,13 @@ func (s *Server) fireResets(from, to time.Time) {
 				}
 				reset := t.Unix()
 				if b.isTournament() && m.tournamentReset != nil {
+					// As the server: the tournament as of the reset, with its
+					// active end and next reset.
 					info := b.apiTournament(t)
 					calls = append(calls, func() {
-						s.runReset("tournament_reset", func(ctx context.Context) error { return m.tournamentReset(ctx, info, b.endTime, reset) })
+						s.runReset("tournament_reset", func(ctx context.Context) error {
+							return m.tournamentReset(ctx, info, int64(info.EndActive), int64(info.NextReset))
+						})
 					})
 				} else if !b.isTournament() && m.leaderboardReset != nil {
 					info := apiLeaderboard(b, t)
@@ -53,12 +57,10 @@ func (s *Server) fireResets(from, to time.Time) {
 		}
 		if b.isTournament() && m.tournamentEnd != nil && b.endTime > from.Unix() && b.endTime <= to.Unix() {
 			info := b.apiTournament(time.Unix(b.endTime, 0))
-			end, reset := b.endTime, int64(0)
-			if b.reset != nil {
-				reset = b.reset.next(time.Unix(b.endTime, 0)).Unix()
-			}
 			calls = append(calls, func() {
-				s.runReset("tournament_end", func(ctx context.Context) error { return m.tournamentEnd(ctx, info, end, reset) })
+				s.runReset("tournament_end", func(ctx context.Context) error {
+					return m.tournamentEnd(ctx, info, int64(info.EndActive), int64(info.NextReset))
+				})
 			})
 		}
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gonakama/nakama/op"
 	"github.com/heroiclabs/nakama-common/api"
@@ -334,4 +336,46 @@ func mustAccount(t *testing.T, srv *Server, id string) *api.Account {
 		t.Fatalf("no account %s", id)
 	}
 	return a
+}
+
+func TestModuleTournamentCallbacks(t *testing.T) {
+	start := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	end := start.Add(48 * time.Hour)
+	var mu sync.Mutex
+	var got []string
+	record := func(kind string) func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, *api.Tournament, int64, int64) error {
+		return func(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, tr *api.Tournament, endActive, reset int64) error {
+			mu.Lock()
+			defer mu.Unlock()
+			mode, _ := ctx.Value(runtime.RUNTIME_CTX_MODE).(string)
+			got = append(got, fmt.Sprintf("%s %s %s %d %d", kind, mode, tr.Id, endActive-start.Unix(), reset-start.Unix()))
+			return nil
+		}
+	}
+	srv := NewServer(&Options{Modules: []InitModuleFunc{func(ctx context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.NakamaModule, init runtime.Initializer) error {
+		if err := init.RegisterTournamentReset(record("reset")); err != nil {
+			return err
+		}
+		if err := init.RegisterTournamentEnd(record("end")); err != nil {
+			return err
+		}
+		return nk.TournamentCreate(ctx, "daily", true, "desc", "best", "0 0 * * *", nil, "", "", 0,
+			int(start.Unix()), int(end.Unix()), 3600, 0, 0, false, true)
+	}}})
+	srv.SetTime(start)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.FastForward(72 * time.Hour)
+	want := []string{
+		"reset tournament_reset daily 46800 129600", // 2 June 00:00: active until 01:00, next reset 3 June
+		"reset tournament_reset daily 133200 172800",
+		"end tournament_end daily 133200 172800",
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Errorf("callbacks\n got %q\nwant %q", got, want)
+	}
 }
