@@ -36,7 +36,7 @@ func ctxString(ctx context.Context, key string) string {
 
 func TestModuleRealtimeHooksAndStreams(t *testing.T) {
 	var mu sync.Mutex
-	var afterOut []string
+	afterOut := make(chan string, 4) // the after hook runs once the answer is sent
 	var started []string
 	const lobby = 100 // a stream mode of the module's own
 	e := moduleEnv(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.NakamaModule, init runtime.Initializer) error {
@@ -55,9 +55,7 @@ func TestModuleRealtimeHooksAndStreams(t *testing.T) {
 			return in, nil
 		}))
 		must(init.RegisterAfterRt("channeljoin", func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, out, in *rtapi.Envelope) error {
-			mu.Lock()
-			defer mu.Unlock()
-			afterOut = append(afterOut, out.GetChannel().GetRoomName()+"/"+in.GetChannelJoin().Target)
+			afterOut <- out.GetChannel().GetRoomName() + "/" + in.GetChannelJoin().Target
 			return nil
 		}))
 		must(init.RegisterEventSessionStart(func(ctx context.Context, _ runtime.Logger, evt *api.Event) {
@@ -127,11 +125,21 @@ func TestModuleRealtimeHooksAndStreams(t *testing.T) {
 	socketErr(t, err, rtapi.Error_UNRECOGNIZED_PAYLOAD, "Requested resource was not found.")
 	waitFor[disconnected](b, nil)
 
+	select {
+	case got := <-afterOut:
+		if got != "open/open" {
+			t.Errorf("the after hook saw %s", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("the after hook did not run")
+	}
+	select {
+	case got := <-afterOut:
+		t.Errorf("an after hook ran for a rejected join: %s", got)
+	default:
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(afterOut) != 1 || afterOut[0] != "open/open" {
-		t.Errorf("after hooks saw %v", afterOut)
-	}
 	if len(started) != 2 || started[0][:len("session_start ")] != "session_start " || len(started[0]) < 30 {
 		t.Errorf("session starts %v", started)
 	}

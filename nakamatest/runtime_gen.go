@@ -854,19 +854,9 @@ func (*moduleNK) AccountImportId(context.Context, string, string) (*api.Account,
 	return nil, notModelled("NakamaModule.AccountImportId")
 }
 
-// FriendMetadataUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) FriendMetadataUpdate(context.Context, string, string, map[string]any) error {
-	return notModelled("NakamaModule.FriendMetadataUpdate")
-}
-
 // LeaderboardRecordsListCursorFromRank is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) LeaderboardRecordsListCursorFromRank(string, int64, int64) (string, error) {
 	return "", notModelled("NakamaModule.LeaderboardRecordsListCursorFromRank")
-}
-
-// NotificationsUpdate is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) NotificationsUpdate(context.Context, ...runtime.NotificationUpdate) error {
-	return notModelled("NakamaModule.NotificationsUpdate")
 }
 
 // ReadFile is not modelled: it fails with ErrNotModelled.
@@ -881,9 +871,7 @@ func (*moduleNK) StorageIndexList(context.Context, string, string, string, int, 
 var notModelledNakamaModule = []string{
 	"AccountExportId",
 	"AccountImportId",
-	"FriendMetadataUpdate",
 	"LeaderboardRecordsListCursorFromRank",
-	"NotificationsUpdate",
 	"ReadFile",
 	"StorageIndexList",
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/heroiclabs/nakama-common/api"
 	"github.com/heroiclabs/nakama-common/rtapi"
@@ -174,4 +175,73 @@ func (nk *moduleNK) PurchaseGetByTransactionId(ctx context.Context, transactionI
 		return nil, errors.New("expects a transaction id")
 	}
 	return nil, nil
+}
+
+// FriendMetadataUpdate replaces the metadata the user keeps on a
+// friendship.
+func (nk *moduleNK) FriendMetadataUpdate(ctx context.Context, userID string, friendUserId string, metadata map[string]any) error {
+	uid, ok1 := parseUUID(userID)
+	fid, ok2 := parseUUID(friendUserId)
+	if !ok1 || !ok2 {
+		return errors.New("expects user IDs to be valid identifiers")
+	}
+	body, err := jsonString(metadata)
+	if err != nil {
+		return err
+	}
+	meta, ok := friendJSONB(body)
+	if !ok {
+		return errors.New("expects metadata to be a JSON object")
+	}
+	nk.s.mu.Lock()
+	defer nk.s.mu.Unlock()
+	e := nk.s.friends.edges[uid][fid]
+	if e == nil {
+		return errors.New("friend relationship not found")
+	}
+	e.metadata = meta
+	return nil
+}
+
+// NotificationsUpdate changes stored notifications: a nil field keeps its
+// value.
+func (nk *moduleNK) NotificationsUpdate(ctx context.Context, updates ...runtime.NotificationUpdate) error {
+	for _, u := range updates {
+		if _, ok := parseUUID(u.Id); !ok {
+			return errors.New("expects notification id to be a valid identifier")
+		}
+	}
+	contents := make([]string, len(updates))
+	for i, u := range updates {
+		if u.Content != nil {
+			body, err := jsonString(u.Content)
+			if err != nil {
+				return err
+			}
+			if contents[i], err = pgJSONB(body); err != nil {
+				return err
+			}
+		}
+	}
+	nk.s.mu.Lock()
+	defer nk.s.mu.Unlock()
+	for i, u := range updates {
+		for _, ns := range nk.s.notifications.byUser {
+			for _, n := range ns {
+				if n.id != strings.ToLower(u.Id) {
+					continue
+				}
+				if u.Subject != nil {
+					n.subject = *u.Subject
+				}
+				if u.Sender != nil {
+					n.senderID = *u.Sender
+				}
+				if u.Content != nil {
+					n.content = contents[i]
+				}
+			}
+		}
+	}
+	return nil
 }
