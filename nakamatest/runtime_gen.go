@@ -854,11 +854,6 @@ func (*moduleNK) AccountImportId(context.Context, string, string) (*api.Account,
 	return nil, notModelled("NakamaModule.AccountImportId")
 }
 
-// LeaderboardRecordsListCursorFromRank is not modelled: it fails with ErrNotModelled.
-func (*moduleNK) LeaderboardRecordsListCursorFromRank(string, int64, int64) (string, error) {
-	return "", notModelled("NakamaModule.LeaderboardRecordsListCursorFromRank")
-}
-
 // ReadFile is not modelled: it fails with ErrNotModelled.
 func (*moduleNK) ReadFile(string) (*os.File, error) { return nil, notModelled("NakamaModule.ReadFile") }
 
@@ -871,7 +866,6 @@ func (*moduleNK) StorageIndexList(context.Context, string, string, string, int, 
 var notModelledNakamaModule = []string{
 	"AccountExportId",
 	"AccountImportId",
-	"LeaderboardRecordsListCursorFromRank",
 	"ReadFile",
 	"StorageIndexList",
 }

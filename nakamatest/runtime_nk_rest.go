@@ -245,3 +245,37 @@ func (nk *moduleNK) NotificationsUpdate(ctx context.Context, updates ...runtime.
 	}
 	return nil
 }
+
+// LeaderboardRecordsListCursorFromRank returns a cursor whose listing
+// starts at rank ("" for rank 1).
+func (nk *moduleNK) LeaderboardRecordsListCursorFromRank(id string, rank, overrideExpiry int64) (string, error) {
+	switch {
+	case id == "":
+		return "", errors.New("invalid leaderboard id")
+	case rank < 1:
+		return "", errors.New("invalid rank - must be > 1")
+	case overrideExpiry < 0:
+		return "", errors.New("expects expiry to equal or greater than 0")
+	}
+	s := nk.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.leaderboards.boards[id]
+	if b == nil {
+		return "", runtime.ErrLeaderboardNotFound
+	}
+	expiry, ok := b.listingExpiry(overrideExpiry, s.clock.now())
+	if !ok {
+		return "", errors.New("invalid expiry")
+	}
+	if rank == 1 {
+		return "", nil
+	}
+	recs := b.ordered(expiry)
+	if int(rank-1) > len(recs) {
+		return "", errors.New("failed to get cursor from rank: rank not found")
+	}
+	r := recs[rank-2].api(id)
+	r.Rank = rank - 1
+	return cursorFrom(true, id, expiry, r).encode(), nil
+}

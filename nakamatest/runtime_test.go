@@ -298,6 +298,17 @@ func TestModuleNakamaModuleState(t *testing.T) {
 	if err != nil || len(recs) != 1 || recs[0].Score != 7 {
 		t.Errorf("records: %v %v", recs, err)
 	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", other, "", 3, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cursor, err := nk.LeaderboardRecordsListCursorFromRank("nk-board", 2, 0)
+	if err != nil || cursor == "" {
+		t.Fatalf("cursor from rank: %q %v", cursor, err)
+	}
+	recs, _, _, _, err = nk.LeaderboardRecordsList(ctx, "nk-board", nil, 10, cursor, 0)
+	if err != nil || len(recs) != 1 || recs[0].OwnerId != other || recs[0].Rank != 2 {
+		t.Errorf("records from rank 2: %v %v", recs, err)
+	}
 	if err := nk.NotificationSend(ctx, uid, "hi", map[string]any{"x": 1}, 5, "", true); err != nil {
 		t.Fatal(err)
 	}
