@@ -26,9 +26,9 @@ import (
 type InitModuleFunc func(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error
 
 // ErrNotModelled is what the runtime.NakamaModule methods nakamatest does not
-// model fail with (wrapped, naming the method): purchase and subscription
-// validation, account import and export, storage indexes, Satori, the fleet
-// manager, and the few others NotModelledNakamaModule lists.
+// model fail with, wrapped in an error naming the method: account import and
+// export, ReadFile, storage indexes, and every method of GetSatori's and
+// GetFleetManager's values. NotModelledNakamaModule lists them.
 var ErrNotModelled = errors.New("not modelled by nakamatest")
 
 func notModelled(method string) error {
