@@ -49,10 +49,11 @@ const serverVersion = "3.40.0+nakamatest"
 // while Start runs the modules' InitModule, before the server listens, and
 // read-only afterwards, so reading it needs no lock.
 type moduleState struct {
-	loaded bool
-	log    *runtimeLogger
-	nk     *moduleNK
-	env    map[string]string
+	loaded  bool
+	loadErr error // a failed load fails every later Start too
+	log     *runtimeLogger
+	nk      *moduleNK
+	env     map[string]string
 
 	before   map[string]beforeHook // by operation name
 	after    map[string]afterHook
@@ -84,7 +85,7 @@ type (
 func (s *Server) loadModules() error {
 	m := &s.modules
 	if m.loaded || len(s.opts.Modules) == 0 {
-		return nil
+		return m.loadErr
 	}
 	m.loaded = true
 	m.log = &runtimeLogger{l: s.log}
@@ -101,10 +102,12 @@ func (s *Server) loadModules() error {
 	ctx := s.runtimeContext(context.Background(), "run_once", runtimeCaller{})
 	for i, fn := range s.opts.Modules {
 		if fn == nil {
-			return fmt.Errorf("nakamatest: module %d: nil InitModule", i)
+			m.loadErr = fmt.Errorf("nakamatest: module %d: nil InitModule", i)
+			return m.loadErr
 		}
 		if err := callInit(ctx, fn, m.log, s.opts.DB, m.nk, init); err != nil {
-			return fmt.Errorf("nakamatest: module %d: InitModule: %w", i, err)
+			m.loadErr = fmt.Errorf("nakamatest: module %d: InitModule: %w", i, err)
+			return m.loadErr
 		}
 	}
 	init.done = true

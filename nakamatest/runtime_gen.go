@@ -5,23 +5,10 @@ package nakamatest
 import (
 	"context"
 	"database/sql"
-	"net/http"
 	"os"
-	"time"
 
 	"github.com/heroiclabs/nakama-common/api"
-	"github.com/heroiclabs/nakama-common/rtapi"
 	"github.com/heroiclabs/nakama-common/runtime"
-)
-
-var (
-	_ = context.Background
-	_ = sql.ErrNoRows
-	_ = http.MethodGet
-	_ = os.Stdin
-	_ = time.Second
-	_ api.Account
-	_ rtapi.Envelope
 )
 
 // RegisterAfterAddFriends registers fn as the after hook of AddFriends.

@@ -201,6 +201,9 @@ func TestModuleInitFails(t *testing.T) {
 	if err := s.Start(); !errors.Is(err, boom) {
 		t.Fatalf("Start: %v, want the module's error", err)
 	}
+	if err := s.Start(); !errors.Is(err, boom) {
+		t.Fatalf("second Start: %v, want the module's error again", err)
+	}
 	s2 := NewServer(&Options{Modules: []InitModuleFunc{func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, runtime.Initializer) error {
 		panic("bad module")
 	}}})
