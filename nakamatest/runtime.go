@@ -22,7 +22,14 @@ import (
 // InitModuleFunc is a Go server module's entry point, the InitModule
 // function a Nakama plugin exports, with the signature of nakama-common
 // v1.47.0's runtime package. Options.Modules lists the modules a server
-// loads.
+// loads. The module gets the server's Options.Logger as its runtime.Logger,
+// Options.DB as db (nil by default: nakamatest keeps no SQL tables, so a
+// module reaches users, storage and the rest through nk), nk acting on the
+// server's state, and an initializer usable until InitModule returns.
+// Registrations nakamatest cannot honour (matchmaker override and
+// processor, purchase and subscription notifications, storage indexes and
+// their filters, the fleet manager, shutdown functions, console HTTP
+// handlers) are accepted, logged, and never called.
 type InitModuleFunc func(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runtime.NakamaModule, initializer runtime.Initializer) error
 
 // ErrNotModelled is what the runtime.NakamaModule methods nakamatest does not
@@ -41,6 +48,17 @@ func notModelled(method string) error {
 func NotModelledNakamaModule() []string {
 	return append([]string(nil), notModelledNakamaModule...)
 }
+
+// The compiler checks that every method of the runtime's interfaces is
+// there.
+var (
+	_ runtime.Initializer  = (*moduleInitializer)(nil)
+	_ runtime.NakamaModule = (*moduleNK)(nil)
+	_ runtime.Satori       = (*moduleSatori)(nil)
+	_ runtime.FleetManager = (*moduleFleetManager)(nil)
+	_ runtime.Logger       = (*runtimeLogger)(nil)
+	_ runtime.Config       = moduleConfig{}
+)
 
 // serverVersion is what RUNTIME_CTX_VERSION holds.
 const serverVersion = "3.40.0+nakamatest"

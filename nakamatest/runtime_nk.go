@@ -31,8 +31,6 @@ type (
 	moduleFleetManager struct{}
 )
 
-var _ runtime.NakamaModule = (*moduleNK)(nil)
-
 // opAs runs the named operation's handler for userID ("" for the system),
 // and returns its answer as Resp.
 func opAs[Resp proto.Message](ctx context.Context, nk *moduleNK, name, userID string, req proto.Message) (Resp, error) {
