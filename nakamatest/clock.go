@@ -49,9 +49,20 @@ func (s *Server) Now() time.Time { return s.clock.now() }
 // believes it is t, plus whatever FastForward adds. SetTime(time.Time{})
 // returns to the real clock. Token expiry, issue times and account
 // timestamps all follow it.
-func (s *Server) SetTime(t time.Time) { s.clock.set(t) }
+// Reset and end functions of modules run for the resets the move passes.
+func (s *Server) SetTime(t time.Time) {
+	from := s.clock.now()
+	s.clock.set(t)
+	s.fireResets(from, s.clock.now())
+}
 
 // FastForward moves the server's clock forward by d (backward if d is
 // negative), whether it is the real clock or one stopped by SetTime. It is
 // how a test expires a session token without sleeping.
-func (s *Server) FastForward(d time.Duration) { s.clock.advance(d) }
+// Reset and end functions of modules run for the resets the move passes,
+// before FastForward returns.
+func (s *Server) FastForward(d time.Duration) {
+	from := s.clock.now()
+	s.clock.advance(d)
+	s.fireResets(from, s.clock.now())
+}

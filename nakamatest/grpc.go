@@ -67,7 +67,7 @@ func (s *Server) serveGRPC(ctx context.Context, rt *route, dec func(any) error) 
 	if rt.h == nil {
 		return nil, status.Errorf(codes.Unimplemented, "method %s not implemented", rt.op.Name)
 	}
-	m, err := rt.h(ctx, c, req)
+	m, err := s.callHandler(ctx, nil, rt, c, req)
 	if err != nil {
 		return nil, grpcStatus(err)
 	}

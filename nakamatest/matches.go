@@ -154,7 +154,9 @@ func (s *Server) listMatches(_ context.Context, _ *call, req *api.ListMatchesReq
 				continue
 			}
 			ok, score := q.eval(e.doc)
-			if req.Label != nil {
+			// A query, even with an empty label beside it (as nakama-js
+			// always sends), decides alone: the registry ignores the label.
+			if req.Label != nil && req.Query == nil {
 				ok = ok && e.label == req.Label.Value
 			}
 			if ok {

@@ -163,6 +163,9 @@ type rtSession struct {
 	json     bool
 	conn     *websocket.Conn
 
+	clientIP, clientPort string                    // the peer's address, as runtime contexts see it
+	capture              atomic.Pointer[rtCapture] // see rtHandle
+
 	// ctx ends when the session starts closing.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -222,6 +225,9 @@ func (sess *rtSession) sendBytes(b []byte) {
 }
 
 func (sess *rtSession) send(env *rtapi.Envelope) {
+	if c := sess.capture.Load(); c != nil && env.Cid == c.cid {
+		c.record(env)
+	}
 	b, err := rtEncode(env, sess.json)
 	if err != nil {
 		sess.s.log.Warn("nakamatest: encode realtime message", "error", err)
@@ -372,6 +378,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		expiry: claims.ExpiresAt, lang: lang, json: asJSON, ctx: ctx, cancel: cancel,
 		out: make(chan []byte, rtOutgoingQueue), stop: make(chan struct{}), writerDone: make(chan struct{}),
 		done: make(chan struct{})}
+	sess.clientIP, sess.clientPort = clientAddress(r.Header, r.RemoteAddr)
 
 	// The session is registered before the handshake completes, so that
 	// once a client's connect returns, what is sent to its user reaches
@@ -411,6 +418,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(rtMaxMessageSize)
 	sess.conn = conn
+	s.sessionEvent(sess, "session_start", s.modules.sessionStart)
 
 	go sess.writeLoop()
 	sess.readLoop()
@@ -421,6 +429,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.rtFlushLocked()
 	s.mu.Unlock()
 	<-sess.writerDone
+	s.sessionEvent(sess, "session_end", s.modules.sessionEnd)
 }
 
 // readLoop reads and handles requests until the connection ends or a
@@ -611,8 +620,7 @@ func (s *Server) rtProcess(sess *rtSession, env *rtapi.Envelope) (ok bool) {
 		sess.sendError(env.Cid, rtapi.Error_UNRECOGNIZED_PAYLOAD, "Unrecognized message.")
 		return false
 	}
-	fn(sess, env)
-	return true
+	return s.rtHandle(sess, env, fn)
 }
 
 // rtUnlock dispatches the presence events the work under s.mu queued, then
@@ -967,15 +975,8 @@ func (s *Server) rtDispatchLocked(e rtEvent) {
 			env = &rtapi.Envelope{Message: &rtapi.Envelope_PartyPresenceEvent{PartyPresenceEvent: &rtapi.PartyPresenceEvent{
 				PartyId: b.stream.subject + "." + b.stream.label, Joins: b.joins, Leaves: b.leaves}}}
 		default:
-			sw := &rtapi.Stream{Mode: int32(b.stream.mode), Label: b.stream.label}
-			if b.stream.subject != systemUserID {
-				sw.Subject = b.stream.subject
-			}
-			if b.stream.subcontext != systemUserID {
-				sw.Subcontext = b.stream.subcontext
-			}
 			env = &rtapi.Envelope{Message: &rtapi.Envelope_StreamPresenceEvent{StreamPresenceEvent: &rtapi.StreamPresenceEvent{
-				Stream: sw, Joins: b.joins, Leaves: b.leaves}}}
+				Stream: b.stream.wire(), Joins: b.joins, Leaves: b.leaves}}}
 		}
 		s.rtSendToStreamLocked(b.stream, env)
 	}

@@ -60,7 +60,9 @@ type MatchHandler interface {
 // RuntimeMatch runs a Go runtime module's match handler unchanged, so the
 // match a server runs can be tested against nakamatest. Its logger writes
 // to logger (nil discards), and it gets a nil database and a nil module:
-// a handler that uses either panics, which ends the match.
+// a handler that uses either panics, which ends the match. A module that
+// registers the match in its InitModule (Options.Modules) gets the
+// server's runtime.NakamaModule instead.
 func RuntimeMatch(m runtime.Match, logger *slog.Logger) MatchHandler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -29,7 +29,8 @@ func (s *Server) rtRPC(sess *rtSession, env *rtapi.Envelope) {
 		return
 	}
 	req := RPCRequest{ID: id, UserID: sess.userID, Username: sess.username, Vars: maps.Clone(sess.vars),
-		Expiry: sess.expiry, Payload: in.Payload}
+		Expiry: sess.expiry, Payload: in.Payload, SessionID: sess.id, Lang: sess.lang,
+		ClientIP: sess.clientIP, ClientPort: sess.clientPort}
 	result, err := s.rtCallRPC(sess, fn, req)
 	if err != nil {
 		// The function's own code is not sent, only its message.

@@ -95,21 +95,26 @@ func (s *Server) rtStatusUnfollow(sess *rtSession, env *rtapi.Envelope) {
 	}
 	s.mu.Lock()
 	defer s.rtUnlock()
+	s.rtUnfollowLocked(sess.id, ids)
+	sess.send(&rtapi.Envelope{Cid: env.Cid})
+}
+
+// rtUnfollowLocked stops a session following the users.
+func (s *Server) rtUnfollowLocked(sessionID string, ids []string) {
 	for _, id := range ids {
-		if f := s.realtime.follows[sess.id]; f != nil {
+		if f := s.realtime.follows[sessionID]; f != nil {
 			delete(f, id)
 			if len(f) == 0 {
-				delete(s.realtime.follows, sess.id)
+				delete(s.realtime.follows, sessionID)
 			}
 		}
 		if f := s.realtime.followers[id]; f != nil {
-			delete(f, sess.id)
+			delete(f, sessionID)
 			if len(f) == 0 {
 				delete(s.realtime.followers, id)
 			}
 		}
 	}
-	sess.send(&rtapi.Envelope{Cid: env.Cid})
 }
 
 func (s *Server) rtStatusUpdate(sess *rtSession, env *rtapi.Envelope) {

@@ -90,6 +90,8 @@ func (e *rtEnv) connect(s *nakama.Session, f nakama.SocketFormat, opts *nakama.C
 	ws.OnMatchmakerMatched(func(m *rtapi.MatchmakerMatched) { push(m) })
 	ws.OnNotification(func(m *api.Notification) { push(m) })
 	ws.OnStatusPresence(func(m *rtapi.StatusPresenceEvent) { push(m) })
+	ws.OnStreamData(func(m *rtapi.StreamData) { push(m) })
+	ws.OnStreamPresence(func(m *rtapi.StreamPresenceEvent) { push(m) })
 	ws.OnParty(func(m *rtapi.Party) { push(m) })
 	ws.OnPartyClose(func(m *rtapi.PartyClose) { push(m) })
 	ws.OnPartyData(func(m *rtapi.PartyData) { push(m) })

@@ -354,7 +354,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(sw, err)
 		return
 	}
-	resp, err := rt.h(r.Context(), c, req)
+	resp, err := s.callHandler(r.Context(), r, rt, c, req)
 	if err != nil {
 		s.writeError(sw, err)
 		return

@@ -44,6 +44,14 @@ type RPCRequest struct {
 	// Headers holds the request's HTTP headers; over gRPC, the other
 	// metadata, with lower-case keys.
 	Headers map[string][]string
+	// SessionID and Lang are the socket session's id and language, for a
+	// call over a socket; REST calls have neither, as on the real server.
+	SessionID string
+	Lang      string
+	// ClientIP and ClientPort are the caller's address, from the
+	// X-Forwarded-For header when present, as the server finds it.
+	ClientIP   string
+	ClientPort string
 }
 
 // NewError returns an *Error with the given code and message, for an
@@ -173,6 +181,7 @@ func (s *Server) rpcHTTP(w http.ResponseWriter, r *http.Request, params map[stri
 
 	in := RPCRequest{ID: id, Payload: payload, HTTPKey: c.httpKey, QueryParams: query,
 		Headers: make(map[string][]string, len(r.Header))}
+	in.ClientIP, in.ClientPort = clientAddress(r.Header, r.RemoteAddr)
 	if tokenAuth {
 		in.UserID, in.Username, in.Vars, in.Expiry = c.userID, c.username, c.vars, c.expiry
 	}

@@ -25,14 +25,25 @@
 // The same checks run against a real server: package conformance holds one
 // suite that passes against both.
 //
+// # Go server modules
+//
+// Options.Modules hosts Go server modules in process: each InitModule gets
+// a runtime.Initializer whose registrations (RPCs, before and after hooks
+// of every operation and realtime message, authoritative matches, the
+// matchmaker matched hook, events, reset callbacks) serve clients as on
+// the real server, and a runtime.NakamaModule over the server's state;
+// methods it does not model fail with ErrNotModelled. Serve runs such a
+// server from a program's main.
+//
 // Deliberate differences from the real server: social providers are not
 // called (see AddGoogleToken and friends), passwords are hashed with PBKDF2
-// rather than bcrypt, there are no runtime hooks, no
-// X-HTTP-Method-Override and no POST-to-GET path-length fallback.
+// rather than bcrypt, there is no X-HTTP-Method-Override and no
+// POST-to-GET path-length fallback.
 package nakamatest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,9 +94,25 @@ type Options struct {
 	// server's socket.max_request_size_bytes.
 	MaxRequestSize int64
 	// Logger receives one debug record per request and warnings about
-	// handler panics. Tokens and keys are never logged. Default: nothing is
-	// logged.
+	// handler panics. Tokens and keys are never logged. It is also the
+	// runtime.Logger of Modules. Default: nothing is logged.
 	Logger *slog.Logger
+
+	// Modules are Go server modules, run by the first Start in order, as
+	// the real server runs a plugin's InitModule: what they register (RPCs,
+	// hooks, matches, callbacks) serves clients from then on; one that
+	// fails makes Start fail. See InitModuleFunc. Default: none.
+	Modules []InitModuleFunc
+	// DB is the *sql.DB the modules receive, for a test that gives its
+	// module a database of its own. nakamatest keeps its state in memory,
+	// never in DB, so module SQL sees none of the server's tables (users,
+	// storage, ...): use the runtime.NakamaModule for those. Default nil,
+	// which a module that runs SQL must expect.
+	DB *sql.DB
+	// RuntimeEnv is the runtime environment modules read from their
+	// context under runtime.RUNTIME_CTX_ENV, the server's runtime.env.
+	// Default: empty.
+	RuntimeEnv map[string]string
 }
 
 // withDefaults returns a copy of o with every zero field set to its default,
@@ -170,6 +197,8 @@ type Server struct {
 
 	realtime realtimeState
 
+	modules moduleState // see runtime.go
+
 	// Routing, fixed once NewServer returns.
 	routes   []*route
 	byName   map[string]*route
@@ -253,6 +282,9 @@ func (s *Server) Start() error {
 	}
 	if s.hs != nil {
 		return errors.New("nakamatest: server already started")
+	}
+	if err := s.loadModules(); err != nil {
+		return err
 	}
 	return s.listen(s.opts.Addr, s.opts.GRPCAddr)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -31,7 +32,7 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	got := s.opts
 	got.Logger = nil
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
 	if s.opts.Logger == nil {
@@ -42,7 +43,7 @@ func TestOptionsDefaults(t *testing.T) {
 func TestOptionsAreCopied(t *testing.T) {
 	opts := &Options{ServerKey: "k", TokenExpiry: 1500 * time.Millisecond}
 	s := NewServer(opts)
-	if *opts != (Options{ServerKey: "k", TokenExpiry: 1500 * time.Millisecond}) {
+	if !reflect.DeepEqual(*opts, Options{ServerKey: "k", TokenExpiry: 1500 * time.Millisecond}) {
 		t.Errorf("caller's options changed to %+v", *opts)
 	}
 	opts.ServerKey = "changed"

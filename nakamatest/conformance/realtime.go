@@ -688,6 +688,14 @@ func rtMatchAuthoritative(t *testing.T, h *Harness) {
 			listed.HandlerName != fixtureMatchModule || listed.Size != 0 {
 			t.Fatalf("listed %v", listed)
 		}
+		// With a query, the label filter is ignored: clients such as
+		// nakama-js send an empty label beside every query.
+		l, err := h.Client.ListMatches(h.Ctx(t), sa, &nakama.ListMatchesOptions{Label: "not-" + label,
+			Query: "+label_string:" + label, Authoritative: boolPtr(true)})
+		Must(t, err)
+		if len(l.Matches) != 1 || l.Matches[0].MatchId != id {
+			t.Fatalf("listing by query beside another label gave %v", l.Matches)
+		}
 
 		a := h.socket(t, sa, f, nil)
 		b := h.socket(t, sb, other, nil)

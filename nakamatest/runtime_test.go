@@ -1,0 +1,395 @@
+package nakamatest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gonakama/nakama/op"
+	"github.com/heroiclabs/nakama-common/api"
+	"github.com/heroiclabs/nakama-common/runtime"
+)
+
+// loadModule starts a server running init as its module.
+func loadModule(t *testing.T, init InitModuleFunc) (*Server, *testClient) {
+	t.Helper()
+	return startServer(t, &Options{Modules: []InitModuleFunc{init}})
+}
+
+// callAll calls every method of iface on v with zero arguments (a live
+// context for contexts) and hands each result's error to check. A panic
+// fails the test: bad input must get an error.
+func callAll(t *testing.T, iface reflect.Type, v any, check func(name string, err error)) {
+	t.Helper()
+	rv := reflect.ValueOf(v)
+	ctxType := reflect.TypeFor[context.Context]()
+	for i := range iface.NumMethod() {
+		m := iface.Method(i)
+		fn := rv.MethodByName(m.Name)
+		args := make([]reflect.Value, m.Type.NumIn())
+		for j := range args {
+			if in := m.Type.In(j); in == ctxType {
+				args[j] = reflect.ValueOf(context.Background())
+			} else {
+				args[j] = reflect.Zero(in)
+			}
+		}
+		var out []reflect.Value
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					t.Errorf("%s.%s with zero arguments panicked: %v", iface.Name(), m.Name, v)
+				}
+			}()
+			if m.Type.IsVariadic() {
+				out = fn.CallSlice(args)
+			} else {
+				out = fn.Call(args)
+			}
+		}()
+		var err error
+		if n := len(out); n > 0 && m.Type.Out(n-1) == reflect.TypeFor[error]() && !out[n-1].IsNil() {
+			err = out[n-1].Interface().(error)
+		}
+		check(m.Name, err)
+	}
+}
+
+func TestModuleNakamaModuleMethods(t *testing.T) {
+	var nk runtime.NakamaModule
+	loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, _ runtime.Initializer) error {
+		nk = n
+		return nil
+	})
+	notModelled := NotModelledNakamaModule()
+	if len(notModelled) == 0 || len(notModelled) > 120 {
+		t.Fatalf("%d methods not modelled", len(notModelled))
+	}
+	seen := 0
+	callAll(t, reflect.TypeFor[runtime.NakamaModule](), nk, func(name string, err error) {
+		if slices.Contains(notModelled, name) {
+			seen++
+			if !errors.Is(err, ErrNotModelled) || !strings.Contains(err.Error(), "NakamaModule."+name) {
+				t.Errorf("%s is listed as not modelled but fails with %v", name, err)
+			}
+			return
+		}
+		if errors.Is(err, ErrNotModelled) {
+			t.Errorf("%s is modelled but fails with %v", name, err)
+		}
+	})
+	if seen != len(notModelled) {
+		t.Errorf("%d listed methods were found, want %d", seen, len(notModelled))
+	}
+	for _, sub := range []struct {
+		iface reflect.Type
+		v     any
+	}{{reflect.TypeFor[runtime.Satori](), nk.GetSatori()}, {reflect.TypeFor[runtime.FleetManager](), nk.GetFleetManager()}} {
+		callAll(t, sub.iface, sub.v, func(name string, err error) {
+			if !errors.Is(err, ErrNotModelled) || !strings.Contains(err.Error(), sub.iface.Name()+"."+name) {
+				t.Errorf("%s.%s fails with %v", sub.iface.Name(), name, err)
+			}
+		})
+	}
+}
+
+// hookOps returns the operations that have hooks: every row but the ones
+// the server gives none (Event, Healthcheck, the RPC routes), and second
+// routes, which run their first route's.
+func hookOps() []string {
+	var out []string
+	for _, o := range op.All {
+		switch {
+		case o.VariantOf != "", o.Name == "Event", o.Name == "Healthcheck", o.Name == "RpcFunc":
+		default:
+			out = append(out, o.Name)
+		}
+	}
+	return out
+}
+
+// TestModuleHookTable checks that the Initializer's hook methods and the
+// operation table match one to one, and that a hook registered through
+// each method runs when its operation (and its second route) is served.
+func TestModuleHookTable(t *testing.T) {
+	it := reflect.TypeFor[runtime.Initializer]()
+	ops := hookOps()
+	for _, name := range ops {
+		for _, kind := range []string{"RegisterBefore", "RegisterAfter"} {
+			if _, ok := it.MethodByName(kind + name); !ok {
+				t.Errorf("operation %s has no Initializer.%s%s", name, kind, name)
+			}
+		}
+	}
+	for i := range it.NumMethod() {
+		m := it.Method(i).Name
+		name, ok := strings.CutPrefix(m, "RegisterBefore")
+		if !ok {
+			name, ok = strings.CutPrefix(m, "RegisterAfter")
+		}
+		if ok && name != "Rt" && !slices.Contains(ops, name) {
+			t.Errorf("Initializer.%s names no operation with hooks", m)
+		}
+	}
+
+	// Register a hook of every shape through reflection: each records its
+	// operation when it runs and lets the call through.
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	srv, _ := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, init runtime.Initializer) error {
+		iv := reflect.ValueOf(init)
+		for i := range it.NumMethod() {
+			m := it.Method(i)
+			if !strings.HasPrefix(m.Name, "RegisterBefore") && !strings.HasPrefix(m.Name, "RegisterAfter") || strings.HasSuffix(m.Name, "Rt") {
+				continue
+			}
+			ft := m.Type.In(0)
+			fn := reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+				mu.Lock()
+				ran[m.Name] = true
+				mu.Unlock()
+				if ft.NumOut() == 2 {
+					return []reflect.Value{args[4], reflect.Zero(ft.Out(1))}
+				}
+				return []reflect.Value{reflect.Zero(ft.Out(0))}
+			})
+			if out := iv.MethodByName(m.Name).Call([]reflect.Value{fn}); !out[0].IsNil() {
+				return out[0].Interface().(error)
+			}
+		}
+		return nil
+	})
+	for _, rt := range srv.routes {
+		name := hookName(rt)
+		if !slices.Contains(ops, name) {
+			continue
+		}
+		mu.Lock()
+		delete(ran, "RegisterBefore"+name)
+		delete(ran, "RegisterAfter"+name)
+		mu.Unlock()
+		// The handlers answer an empty request from nobody with an error,
+		// or with an answer, which runs the after hook too.
+		_, err := srv.callHandler(context.Background(), nil, rt, &call{op: rt.op}, rt.op.NewRequest())
+		mu.Lock()
+		if !ran["RegisterBefore"+name] {
+			t.Errorf("%s: the before hook did not run", rt.op.Name)
+		}
+		if err == nil && !ran["RegisterAfter"+name] {
+			t.Errorf("%s: the after hook did not run after a success", rt.op.Name)
+		}
+		if err != nil && ran["RegisterAfter"+name] {
+			t.Errorf("%s: the after hook ran after %v", rt.op.Name, err)
+		}
+		mu.Unlock()
+	}
+}
+
+func TestModuleInitFails(t *testing.T) {
+	boom := errors.New("boom")
+	s := NewServer(&Options{Modules: []InitModuleFunc{func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, runtime.Initializer) error {
+		return boom
+	}}})
+	defer s.Close()
+	if err := s.Start(); !errors.Is(err, boom) {
+		t.Fatalf("Start: %v, want the module's error", err)
+	}
+	if err := s.Start(); !errors.Is(err, boom) {
+		t.Fatalf("second Start: %v, want the module's error again", err)
+	}
+	s2 := NewServer(&Options{Modules: []InitModuleFunc{func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, runtime.Initializer) error {
+		panic("bad module")
+	}}})
+	defer s2.Close()
+	if err := s2.Start(); err == nil || !strings.Contains(err.Error(), "bad module") {
+		t.Fatalf("Start: %v, want the panic", err)
+	}
+
+	// The initializer is only good during InitModule.
+	var kept runtime.Initializer
+	loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, init runtime.Initializer) error {
+		kept = init
+		return nil
+	})
+	if err := kept.RegisterRpc("late", nil); err == nil {
+		t.Error("registering after InitModule succeeded")
+	}
+}
+
+// TestModuleNakamaModuleState drives the modelled methods over the
+// server's state and checks what they did through the direct API and
+// the protocol.
+func TestModuleNakamaModuleState(t *testing.T) {
+	var nk runtime.NakamaModule
+	srv, c := loadModule(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, init runtime.Initializer) error {
+		nk = n
+		cfg, err := init.GetConfig()
+		if err != nil {
+			return err
+		}
+		if cfg.GetSocket().GetServerKey() != "defaultkey" || cfg.GetRuntime().GetHTTPKey() != "defaulthttpkey" ||
+			cfg.GetSession().GetTokenExpirySec() != 60 || cfg.GetSocket().GetAddress() != "127.0.0.1" {
+			return errors.New("unexpected config")
+		}
+		return nil
+	})
+	ctx := context.Background()
+	uid, name, created, err := nk.AuthenticateCustom(ctx, "nk-custom-user", "nkuser", true)
+	if err != nil || !created || name != "nkuser" {
+		t.Fatalf("AuthenticateCustom: %q %q %v %v", uid, name, created, err)
+	}
+	other, _, _, err := nk.AuthenticateDevice(ctx, "nk-device-000001", "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A generated token works against the API.
+	token, _, err := nk.AuthenticateTokenGenerate(uid, name, 0, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.send("GET", "/v2/account", "", "Authorization: Bearer "+token).ok(t, mustAccount(t, srv, uid))
+
+	if err := nk.AccountUpdateId(ctx, uid, "", map[string]any{"level": 3}, "Display", "", "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := srv.Account(uid); a.User.DisplayName != "Display" || a.User.Metadata != `{"level":3}` {
+		t.Errorf("account after update: %v", a.User)
+	}
+
+	// Storage and wallets.
+	if _, err := nk.StorageWrite(ctx, []*runtime.StorageWrite{{Collection: "c", Key: "k", UserID: uid, Value: `{"a":1}`, PermissionRead: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := nk.StorageRead(ctx, []*runtime.StorageRead{{Collection: "c", Key: "k", UserID: uid}})
+	if err != nil || len(objs) != 1 || objs[0].Value != `{"a": 1}` {
+		t.Errorf("StorageRead: %v %v", objs, err)
+	}
+	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": 10}, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	var neg *runtime.WalletNegativeError
+	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": -11}, nil, true); !errors.As(err, &neg) || neg.Path != "gold" {
+		t.Errorf("overdraft: %v", err)
+	}
+	if a, _ := srv.Account(uid); a.Wallet != `{"gold":10}` {
+		t.Errorf("wallet %s", a.Wallet)
+	}
+	items, _, err := nk.WalletLedgerList(ctx, uid, 10, "")
+	if err != nil || len(items) != 1 || items[0].GetChangeset()["gold"] != 10 {
+		t.Errorf("ledger: %v %v", items, err)
+	}
+
+	// Leaderboards, notifications, groups, friends.
+	if err := nk.LeaderboardCreate(ctx, "nk-board", true, "desc", "incr", "", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", uid, name, 5, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", uid, name, 2, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _, _, err := nk.LeaderboardRecordsList(ctx, "nk-board", nil, 10, "", 0)
+	if err != nil || len(recs) != 1 || recs[0].Score != 7 {
+		t.Errorf("records: %v %v", recs, err)
+	}
+	if _, err := nk.LeaderboardRecordWrite(ctx, "nk-board", other, "", 3, 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cursor, err := nk.LeaderboardRecordsListCursorFromRank("nk-board", 2, 0)
+	if err != nil || cursor == "" {
+		t.Fatalf("cursor from rank: %q %v", cursor, err)
+	}
+	recs, _, _, _, err = nk.LeaderboardRecordsList(ctx, "nk-board", nil, 10, cursor, 0)
+	if err != nil || len(recs) != 1 || recs[0].OwnerId != other || recs[0].Rank != 2 {
+		t.Errorf("records from rank 2: %v %v", recs, err)
+	}
+	if err := nk.NotificationSend(ctx, uid, "hi", map[string]any{"x": 1}, 5, "", true); err != nil {
+		t.Fatal(err)
+	}
+	if ns := srv.Notifications(uid); len(ns) != 1 || ns[0].Subject != "hi" {
+		t.Errorf("notifications: %v", ns)
+	}
+	g, err := nk.GroupCreate(ctx, uid, "nk-group", "", "en", "", "", false, nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nk.GroupUsersAdd(ctx, "", g.Id, []string{other}); err != nil {
+		t.Fatal(err)
+	}
+	members, _, err := nk.GroupUsersList(ctx, g.Id, 10, nil, "")
+	if err != nil || len(members) != 2 {
+		t.Errorf("members: %v %v", members, err)
+	}
+	if err := nk.FriendsAdd(ctx, uid, name, []string{other}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _, err := nk.FriendsList(ctx, uid, 10, nil, ""); err != nil || len(fs) != 1 || fs[0].User.Id != other {
+		t.Errorf("friends: %v %v", fs, err)
+	}
+	if next, err := nk.CronNext("0 0 * * *", 0); err != nil || next != 86400 {
+		t.Errorf("CronNext: %d %v", next, err)
+	}
+	if _, err := nk.AccountGetId(ctx, "not-a-uuid"); err == nil {
+		t.Error("AccountGetId with a bad id succeeded")
+	}
+}
+
+func mustAccount(t *testing.T, srv *Server, id string) *api.Account {
+	t.Helper()
+	a, ok := srv.Account(id)
+	if !ok {
+		t.Fatalf("no account %s", id)
+	}
+	return a
+}
+
+func TestModuleTournamentCallbacks(t *testing.T) {
+	start := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	end := start.Add(48 * time.Hour)
+	var mu sync.Mutex
+	var got []string
+	record := func(kind string) func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, *api.Tournament, int64, int64) error {
+		return func(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, tr *api.Tournament, endActive, reset int64) error {
+			mu.Lock()
+			defer mu.Unlock()
+			mode, _ := ctx.Value(runtime.RUNTIME_CTX_MODE).(string)
+			got = append(got, fmt.Sprintf("%s %s %s %d %d", kind, mode, tr.Id, endActive-start.Unix(), reset-start.Unix()))
+			return nil
+		}
+	}
+	srv := NewServer(&Options{Modules: []InitModuleFunc{func(ctx context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.NakamaModule, init runtime.Initializer) error {
+		if err := init.RegisterTournamentReset(record("reset")); err != nil {
+			return err
+		}
+		if err := init.RegisterTournamentEnd(record("end")); err != nil {
+			return err
+		}
+		return nk.TournamentCreate(ctx, "daily", true, "desc", "best", "0 0 * * *", nil, "", "", 0,
+			int(start.Unix()), int(end.Unix()), 3600, 0, 0, false, true)
+	}}})
+	srv.SetTime(start)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.FastForward(72 * time.Hour)
+	want := []string{
+		"reset tournament_reset daily 46800 129600", // 2 June 00:00: active until 01:00, next reset 3 June
+		"reset tournament_reset daily 133200 172800",
+		"end tournament_end daily 133200 172800",
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Errorf("callbacks\n got %q\nwant %q", got, want)
+	}
+}
