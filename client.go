@@ -117,6 +117,11 @@ func callEmpty(ctx context.Context, c *DefaultClient, name string, s *Session, r
 }
 
 func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req proto.Message) (proto.Message, error) {
+	// A local mistake is reported before anything else happens: no refresh,
+	// no send, no retry.
+	if err := checkPathFields(o, req); err != nil {
+		return nil, err
+	}
 	needsSession := o.Auth == AuthBearer || (o.Auth == AuthBearerOrHTTPKey && s != nil)
 	var sent string // the token the call goes out with
 	if needsSession {
@@ -146,13 +151,18 @@ func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req 
 }
 
 func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Session, withToken bool, req proto.Message) (proto.Message, error) {
-	start := time.Now()
+	var start time.Time // set on the first failure: a call that succeeds at once never reads the clock for retries
+	idem := idempotent(o, req)
+	cl := &Call{Operation: o, Request: req}
 	for attempt := 1; ; attempt++ {
-		cl := &Call{Operation: o, Request: req, Response: o.NewResponse()}
+		cl.Response = o.NewResponse()
 		if withToken {
 			cl.Token = s.Token()
 		}
-		t0 := time.Now()
+		var t0 time.Time
+		if c.opts.Logger != nil {
+			t0 = time.Now()
+		}
 		var err error
 		if cerr := ctx.Err(); attempt == 1 && cerr != nil {
 			// Nothing is sent for a call already cancelled or past its
@@ -161,21 +171,32 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 		} else {
 			err = c.adapter.Send(ctx, cl)
 		}
+		if err == nil {
+			if c.opts.Logger != nil {
+				c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", o.Name),
+					slog.Int("attempt", attempt), slog.Duration("took", time.Since(t0)))
+			}
+			return cl.Response, nil
+		}
+		// Judge the error as the adapter returned it, then make sure no
+		// credential of the call survives in what is logged or returned.
+		again := retryable(err, idem)
+		err = scrubError(err, callSecrets(cl))
 		if c.opts.Logger != nil {
 			c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", o.Name),
 				slog.Int("attempt", attempt), slog.Duration("took", time.Since(t0)), slog.Any("err", err))
 		}
-		if err == nil {
-			return cl.Response, nil
-		}
 		if cerr := ctx.Err(); cerr != nil {
-			if err == cerr {
+			if errors.Is(err, cerr) {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w (%w)", cerr, err)
 		}
-		if attempt >= c.retry.MaxAttempts || !retryable(err, o.Idempotent) {
+		if attempt >= c.retry.MaxAttempts || !again {
 			return nil, err
+		}
+		if start.IsZero() {
+			start = time.Now()
 		}
 		wait := c.retry.delay(attempt-1, jitter)
 		if time.Since(start)+wait > c.retry.MaxElapsed {
@@ -195,13 +216,13 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 	}
 }
 
-// ensureFresh refreshes s when its token is about to expire.
+// ensureFresh refreshes s when its token is due (Session.refreshDue).
 func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 	// Read the token before judging its expiry: if another caller refreshes
 	// in between, the stale check in refreshSession then sees the change
 	// rather than mistaking the new token for the one to replace.
 	token := s.Token()
-	if !s.ExpiresWithin(c.opts.RefreshWindow) {
+	if !s.refreshDue(c.opts.RefreshWindow) {
 		return nil
 	}
 	if c.opts.DisableAutoRefresh || s.RefreshExpired() {
@@ -211,9 +232,14 @@ func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 		return nil // still valid: use it while it lasts
 	}
 	err := c.refreshSession(ctx, s, nil, token, false)
-	if err != nil && !s.Expired() && !errors.Is(err, ctx.Err()) {
+	if err != nil && !s.Expired() && ctx.Err() == nil {
 		// The token still works; a failed early refresh must not fail the
-		// call. The next call tries again.
+		// call. The next call tries again. The error was scrubbed of the
+		// refresh's credentials by sendRetrying.
+		if c.opts.Logger != nil {
+			c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "nakama refresh failed; sending with the current token",
+				slog.Time("expires", s.ExpiresAt()), slog.Any("err", err))
+		}
 		return nil
 	}
 	return err

@@ -136,11 +136,13 @@ func Timeout(err error) bool {
 }
 
 // SafeToRetry reports whether err proves the request never reached the
-// server (it failed while connecting), so even a call that is not idempotent
-// can be sent again.
+// server (it failed while connecting, for instance), so even a call that is
+// not idempotent can be sent again: it is true when err, or an error it
+// wraps, has a method SafeToRetry() bool that returns true. The REST adapter
+// marks its failures so; see ClientAdapter for other adapters.
 func SafeToRetry(err error) bool {
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial"
+	var se safeToRetryError
+	return errors.As(err, &se) && se.SafeToRetry()
 }
 
 // OpError wraps every error a Client method returns with the operation's

@@ -3,12 +3,15 @@ package nakama
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,11 +40,23 @@ const (
 	maxSuccessBody = 64 << 20
 )
 
+// DefaultMaxIdleConns is how many idle connections the REST adapter keeps
+// open for reuse unless RESTOptions.MaxIdleConns says otherwise.
+const DefaultMaxIdleConns = 100
+
 // RESTOptions configures a RESTAdapter. The zero value is ready to use.
 type RESTOptions struct {
-	// HTTPClient sends the requests. Default: a client of its own with
-	// http.DefaultTransport. Its Timeout, if any, applies as well as Timeout.
+	// HTTPClient sends the requests. Default: a client with a transport of
+	// the adapter's own (http.DefaultTransport's settings, with the idle
+	// pool of MaxIdleConns). Its Timeout, if any, applies as well as
+	// Timeout; MaxIdleConns does not apply to it.
 	HTTPClient *http.Client
+	// MaxIdleConns is how many idle connections to the server the default
+	// transport keeps for reuse. Default DefaultMaxIdleConns. Set it to
+	// about the number of goroutines that call at once: each call past it
+	// opens a connection that is closed afterwards, and leaves a socket in
+	// TIME_WAIT. Negative: keep none.
+	MaxIdleConns int
 	// Timeout bounds each exchange, on top of the call's context.
 	// Default: DefaultTimeout. Negative: no bound but the context's.
 	Timeout time.Duration
@@ -53,12 +68,19 @@ type RESTOptions struct {
 // gRPC gateway) with net/http and protojson, following its conventions: proto
 // field names, int64 as strings, zero values omitted, unknown fields ignored.
 // It is safe for concurrent use.
+//
+// Its transport failures are errors with the methods of the retry contract
+// (see ClientAdapter): SafeToRetry reports true for a failure to connect,
+// Temporary for every transport failure.
 type RESTAdapter struct {
 	base      *url.URL
+	prefix    string // base's escaped path
 	serverKey string
+	keyForms  secrets // serverKey in every form an echo could hold it
+	basicAuth string  // the Authorization header of AuthBasic operations
 	client    *http.Client
 	timeout   time.Duration
-	userAgent string
+	userAgent []string
 }
 
 // NewRESTAdapter returns an adapter for the server at serverURL (http or
@@ -81,81 +103,165 @@ func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapte
 	if opts != nil {
 		o = *opts
 	}
-	a := &RESTAdapter{base: u, serverKey: serverKey, client: o.HTTPClient, timeout: o.Timeout, userAgent: o.UserAgent}
+	a := &RESTAdapter{base: u, prefix: u.EscapedPath(), serverKey: serverKey, client: o.HTTPClient, timeout: o.Timeout}
+	a.keyForms = secrets(nil).addServerKey(serverKey).sorted()
+	a.basicAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(serverKey+":"))
 	if a.client == nil {
-		a.client = &http.Client{}
+		a.client = &http.Client{Transport: newTransport(o.MaxIdleConns)}
 	}
 	if a.timeout == 0 {
 		a.timeout = DefaultTimeout
 	}
-	if a.userAgent == "" {
-		a.userAgent = "gonakama/" + Version
+	ua := o.UserAgent
+	if ua == "" {
+		ua = "gonakama/" + Version
 	}
+	a.userAgent = []string{ua}
 	return a, nil
+}
+
+// newTransport returns a transport with http.DefaultTransport's settings and
+// an idle pool of n connections (DefaultMaxIdleConns for 0): the default
+// transport keeps 2 per host, so concurrent callers would open and close a
+// connection for nearly every call.
+func newTransport(n int) http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport // replaced by the program; use its choice
+	}
+	t = t.Clone()
+	switch {
+	case n == 0:
+		n = DefaultMaxIdleConns
+	case n < 0:
+		t.DisableKeepAlives = true
+		n = 0
+	}
+	// Every connection goes to the one server, so the per-host bound is the
+	// whole pool's.
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = n, n
+	return t
 }
 
 // ServerURL returns the server address the adapter sends to.
 func (a *RESTAdapter) ServerURL() string { return a.base.String() }
+
+// CloseIdleConnections closes the connections the adapter keeps open for
+// reuse (those of its HTTP client's transport). Calls may still be made
+// afterwards; they open new connections.
+func (a *RESTAdapter) CloseIdleConnections() { a.client.CloseIdleConnections() }
 
 var (
 	marshalOptions   = protojson.MarshalOptions{UseProtoNames: true}
 	unmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: true}
 )
 
+// transportError is a failure to exchange with the server: no answer, or an
+// answer cut off. It is transient (Temporary) by nature; SafeToRetry says
+// whether the request surely never left (the connection was never made).
+type transportError struct {
+	err  error
+	safe bool
+}
+
+func (e *transportError) Error() string     { return e.err.Error() }
+func (e *transportError) Unwrap() error     { return e.err }
+func (e *transportError) SafeToRetry() bool { return e.safe }
+func (e *transportError) Temporary() bool   { return true }
+
+// newTransportError wraps a failure of http.Client.Do or of reading a body,
+// with the URL's credentials removed.
+func newTransportError(err error) error {
+	var oe *net.OpError
+	safe := errors.As(err, &oe) && (oe.Op == "dial" || oe.Op == "proxyconnect")
+	return &transportError{err: redactURLError(err), safe: safe}
+}
+
 // Send sends one call over REST. See ClientAdapter.
 func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
-	req, err := a.newRequest(ctx, call)
-	if err != nil {
-		return err
-	}
 	if a.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.timeout)
 		defer cancel()
-		req = req.WithContext(ctx)
+	}
+	req, err := a.newRequest(ctx, call)
+	if err != nil {
+		return err
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return redactURLError(err)
+		return a.scrub(newTransportError(err), call)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return scrub(decodeRESTError(resp.StatusCode, body), call)
+		return decodeRESTError(resp.StatusCode, body, a.secrets(call))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	body, err := readBody(resp)
 	if err != nil {
-		return redactURLError(fmt.Errorf("reading response: %w", err))
+		return a.scrub(newTransportError(fmt.Errorf("reading response: %w", err)), call)
 	}
 	if len(body) > maxSuccessBody {
 		return badResponse(resp.StatusCode, "body larger than %d bytes", maxSuccessBody)
 	}
-	return scrub(decodeRESTBody(resp.StatusCode, body, call.Response), call)
+	if err := decodeRESTBody(body, call.Response); err != nil {
+		return decodeRESTBodyError(resp.StatusCode, body, err, a.secrets(call))
+	}
+	return nil
 }
+
+// readBody reads a success body up to its cap (one byte past it, to tell),
+// in one allocation when the server said its length. A length of 0 is not
+// trusted: a hand-built http.Response leaves it 0 for a body of any size.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxSuccessBody {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+}
+
+// secrets returns every credential the call could see echoed: the server
+// key and the call's own.
+func (a *RESTAdapter) secrets(call *Call) secrets {
+	return append(slices.Clone(a.keyForms), callSecrets(call)...).sorted()
+}
+
+func (a *RESTAdapter) scrub(err error, call *Call) error { return scrubError(err, a.secrets(call)) }
 
 // newRequest builds the HTTP request for a call from its operation's row:
 // path fields into the path, the body field (or the whole message) into the
 // body, every other populated field into the query.
 func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request, error) {
 	o := call.Operation
+	r := routeOf(o)
+	if r.err != nil {
+		return nil, r.err
+	}
 	m := call.Request.ProtoReflect()
-	fields := m.Descriptor().Fields()
-	bound := map[protoreflect.Name]bool{}
 
-	path := o.Path
-	for _, name := range o.PathFields() {
-		fd := fields.ByName(protoreflect.Name(name))
-		if fd == nil {
-			return nil, fmt.Errorf("nakama: %s: no request field %q for the path", o.Name, name)
+	// The path in its plain form (url.URL.Path) and its escaped form
+	// (RawPath), so an id with a space or a slash is escaped exactly once.
+	plain, escaped := o.Path, o.Path
+	if len(r.pathFields) > 0 {
+		var pb, eb strings.Builder
+		for i, fd := range r.pathFields {
+			v, err := pathValue(m, fd)
+			if err != nil {
+				return nil, err
+			}
+			pb.WriteString(r.pieces[i])
+			pb.WriteString(v)
+			eb.WriteString(r.pieces[i])
+			eb.WriteString(url.PathEscape(v))
 		}
-		bound[fd.Name()] = true
-		v := m.Get(fd).String()
-		if v == "" || v == "." || v == ".." {
-			// Caught here because the route would change: an empty or dot
-			// segment makes another path, which servers and proxies resolve.
-			return nil, fmt.Errorf("%w: %s must be set and not %q", ErrInvalidArgument, fd.Name(), v)
-		}
-		path = strings.Replace(path, "{"+name+"}", url.PathEscape(v), 1)
+		last := r.pieces[len(r.pieces)-1]
+		pb.WriteString(last)
+		eb.WriteString(last)
+		plain, escaped = pb.String(), eb.String()
 	}
 
 	var body []byte
@@ -165,74 +271,77 @@ func (a *RESTAdapter) newRequest(ctx context.Context, call *Call) (*http.Request
 	case "*":
 		// The whole message less the fields already bound in the path.
 		msg := call.Request
-		if len(bound) > 0 {
+		if len(r.pathFields) > 0 {
 			msg = proto.Clone(call.Request)
-			for name := range bound {
-				msg.ProtoReflect().Clear(fields.ByName(name))
+			for _, fd := range r.pathFields {
+				msg.ProtoReflect().Clear(fd)
 			}
 		}
 		if body, err = marshalOptions.Marshal(msg); err != nil {
-			return nil, fmt.Errorf("nakama: %s: encoding request: %w", o.Name, err)
+			return nil, fmt.Errorf("nakama: encoding request: %w", err)
 		}
 	default:
-		fd := fields.ByName(protoreflect.Name(o.Body))
-		if fd == nil {
-			return nil, fmt.Errorf("nakama: %s: no request field %q for the body", o.Name, o.Body)
-		}
-		bound[fd.Name()] = true
-		if body, err = marshalField(m, fd); err != nil {
-			return nil, fmt.Errorf("nakama: %s: encoding request: %w", o.Name, err)
+		if body, err = marshalField(m, r.body); err != nil {
+			return nil, fmt.Errorf("nakama: encoding request: %w", err)
 		}
 	}
 
-	q := url.Values{}
+	var query string
 	if o.Body != "*" {
+		var q url.Values
 		var qerr error
 		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if !bound[fd.Name()] {
+			if !r.bound(fd) {
+				if q == nil {
+					q = url.Values{}
+				}
 				qerr = addQuery(q, fd, v)
 			}
 			return qerr == nil
 		})
 		if qerr != nil {
-			return nil, fmt.Errorf("nakama: %s: encoding query: %w", o.Name, qerr)
+			return nil, fmt.Errorf("nakama: encoding query: %w", qerr)
 		}
+		query = q.Encode()
 	}
 
-	// path is escaped: Path takes its unescaped form and RawPath the escaped
-	// one, so an id with a space or a slash is escaped exactly once.
-	plain, err := url.PathUnescape(path)
-	if err != nil {
-		return nil, fmt.Errorf("nakama: %s: %w", o.Name, err)
-	}
 	u := *a.base
 	u.Path = a.base.Path + plain
-	u.RawPath = a.base.EscapedPath() + path
-	u.RawQuery = q.Encode()
+	if escaped != plain || a.base.RawPath != "" {
+		u.RawPath = a.prefix + escaped
+	}
+	u.RawQuery = query
 
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, o.Method, u.String(), rd)
+	// The URL is set after, not given as a string that
+	// NewRequestWithContext would parse again.
+	req, err := http.NewRequestWithContext(ctx, o.Method, "", rd)
 	if err != nil {
-		return nil, fmt.Errorf("nakama: %s: %w", o.Name, redactURLError(err))
+		return nil, fmt.Errorf("nakama: %w", err)
 	}
-	req.Header.Set("Accept", "application/json")
+	req.URL, req.Host = &u, u.Host
+	req.Header["Accept"] = acceptJSON
+	req.Header["User-Agent"] = a.userAgent
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = acceptJSON
 	}
-	req.Header.Set("User-Agent", a.userAgent)
 	switch o.Auth {
 	case AuthBasic:
-		req.SetBasicAuth(a.serverKey, "")
+		req.Header["Authorization"] = []string{a.basicAuth}
 	case AuthBearer, AuthBearerOrHTTPKey:
 		if call.Token != "" {
-			req.Header.Set("Authorization", "Bearer "+call.Token)
+			req.Header["Authorization"] = []string{"Bearer " + call.Token}
 		}
 	}
 	return req, nil
 }
+
+// acceptJSON is shared by every request's Accept and Content-Type headers;
+// net/http only reads header values.
+var acceptJSON = []string{"application/json"}
 
 // marshalField encodes one field as a JSON value, the way the gateway expects
 // a body bound to a single field.
@@ -303,29 +412,41 @@ func scalarString(fd protoreflect.FieldDescriptor, v protoreflect.Value) (string
 	return "", fmt.Errorf("field %s of kind %s cannot travel in a query", fd.Name(), fd.Kind())
 }
 
-// decodeRESTBody fills out from a success body.
-func decodeRESTBody(status int, body []byte, out proto.Message) error {
-	trimmed := bytes.TrimSpace(body)
+// decodeRESTBody fills out from a success body. Its error is the decoder's,
+// to be described by decodeRESTBodyError.
+func decodeRESTBody(body []byte, out proto.Message) error {
 	if out == nil {
 		return nil
 	}
+	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		if out.ProtoReflect().Descriptor().Fields().Len() == 0 {
 			return nil // an empty answer is fine where nothing is expected
 		}
+		return errEmptyBody
+	}
+	return unmarshalOptions.Unmarshal(trimmed, out)
+}
+
+var errEmptyBody = errors.New("empty body")
+
+// decodeRESTBodyError describes a success body that could not be decoded,
+// from the body and the decoder's error, without sc.
+func decodeRESTBodyError(status int, body []byte, err error, sc secrets) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return badResponse(status, "empty body")
 	}
-	if err := unmarshalOptions.Unmarshal(trimmed, out); err != nil {
-		// protojson quotes the offending token, which may be as long as the body.
-		return badResponse(status, "%s: %s", describeBody(trimmed), clipString(err.Error(), 160))
-	}
-	return nil
+	// protojson quotes the offending token, which may be as long as the body.
+	return badResponse(status, "%s: %s", describeBody(trimmed, sc), clipString(sc.clean(err.Error()), 160))
 }
 
 // decodeRESTError turns an error answer into a *Error, or, when the body is
 // not the server's JSON (a proxy's HTML page, an empty or cut-off body), into
-// an error wrapping ErrBadResponse that names the HTTP status.
-func decodeRESTError(status int, body []byte) error {
+// an error wrapping ErrBadResponse that names the HTTP status. The body may
+// echo the request (a proxy's page, a handler quoting its input): no form of
+// sc reaches the error, also not cut in half by a clip.
+func decodeRESTError(status int, body []byte, sc secrets) error {
 	// "error" is a string from some handlers and an object from the RPC
 	// route (a runtime function's error), so it is read only if a string.
 	var e struct {
@@ -338,19 +459,23 @@ func decodeRESTError(status int, body []byte) error {
 		if len(trimmed) == 0 {
 			return badResponse(status, "%s with an empty body", http.StatusText(status))
 		}
-		return badResponse(status, "%s with %s", http.StatusText(status), describeBody(trimmed))
+		return badResponse(status, "%s with %s", http.StatusText(status), describeBody(trimmed, sc))
 	}
 	msg := e.Message
 	if msg == "" {
 		_ = json.Unmarshal(e.Error, &msg)
 	}
-	return &Error{Code: Code(*e.Code), Message: msg, HTTPStatus: status}
+	return &Error{Code: Code(*e.Code), Message: sc.clean(msg), HTTPStatus: status}
 }
 
 // describeBody says what a body that could not be decoded looks like, briefly
-// and in printable text, so the error is readable and bounded.
-func describeBody(b []byte) string {
+// and in printable text, so the error is readable and bounded. The secrets
+// are removed before the body is clipped.
+func describeBody(b []byte, sc secrets) string {
 	const max = 80
+	if sc.dirty(string(b)) {
+		b = []byte(sc.clean(string(b)))
+	}
 	kind := "a non-JSON body"
 	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
 		kind = "a malformed JSON body"
@@ -397,37 +522,4 @@ func redactURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
-}
-
-// scrub removes the call's credentials from an error built from an answer's
-// body: a proxy's error page may echo the request, http_key and all.
-func scrub(err error, call *Call) error {
-	if err == nil {
-		return nil
-	}
-	var secrets []string
-	if call.Token != "" {
-		secrets = append(secrets, call.Token)
-	}
-	m := call.Request.ProtoReflect()
-	if fd := m.Descriptor().Fields().ByName("http_key"); fd != nil {
-		if k := m.Get(fd).String(); k != "" {
-			secrets = append(secrets, k, url.QueryEscape(k))
-		}
-	}
-	clean := func(s string) string {
-		for _, k := range secrets {
-			s = strings.ReplaceAll(s, k, "REDACTED")
-		}
-		return s
-	}
-	var re *responseError
-	var se *Error
-	switch {
-	case errors.As(err, &re):
-		re.msg = clean(re.msg)
-	case errors.As(err, &se):
-		se.Message = clean(se.Message)
-	}
-	return err
 }
