@@ -41,7 +41,9 @@ func Operations() []*Operation {
 	return out
 }
 
-// Call is one request to the server, as a ClientAdapter sends it.
+// Call is one request to the server, as a ClientAdapter sends it. Its
+// fields are set by DefaultClient; an adapter reads them and fills in
+// Response.
 type Call struct {
 	// Operation says how the call travels.
 	Operation *Operation

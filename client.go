@@ -16,7 +16,8 @@ import (
 const Version = "0.1.0"
 
 // DefaultRefreshWindow is how close to expiry a session is refreshed before
-// an authenticated call, unless ClientOptions.RefreshWindow says otherwise.
+// an authenticated call, unless ClientOptions.RefreshWindow says otherwise
+// or the token lives less than twice as long (see RefreshWindow).
 const DefaultRefreshWindow = 5 * time.Minute
 
 // ClientOptions configures a DefaultClient. The zero value is ready to use.
@@ -31,16 +32,23 @@ type ClientOptions struct {
 	// DisableAutoRefresh stops the client from refreshing sessions before
 	// authenticated calls and after the server rejects an expired token.
 	DisableAutoRefresh bool
-	// RefreshWindow: a session whose token expires within it is refreshed
-	// before an authenticated call. Default DefaultRefreshWindow.
+	// RefreshWindow: a session is refreshed before an authenticated call
+	// when its token has less than RefreshWindow left and less than half of
+	// its own lifetime (exp - iat). So Nakama's default 60 s token is
+	// refreshed once it is 30 s old, and a 2 h token 5 minutes before it
+	// ends. A refresh that fails while the token is still valid does not
+	// fail the call: the call goes out with the current token (and a
+	// warning is logged); the next call tries again. Default
+	// DefaultRefreshWindow.
 	RefreshWindow time.Duration
 	// OnSessionRefresh is called after the client refreshed a session,
 	// automatically or through SessionRefresh, with the session already
 	// updated in place, so the application can store its new tokens. It runs
 	// on the goroutine that made the call and must not block for long.
 	OnSessionRefresh func(*Session)
-	// Logger receives a debug line per call and a warning per retry. No
-	// token or key is ever logged. Default: no logging.
+	// Logger receives a debug line per call attempt, a warning per retry and
+	// per failed early refresh. No credential of the call is ever logged,
+	// whatever the server answered. Default: no logging.
 	Logger *slog.Logger
 }
 
@@ -57,7 +65,10 @@ var _ Client = (*DefaultClient)(nil)
 
 // NewClient returns a client that speaks REST to the server at serverURL
 // (DefaultServerURL when empty) with serverKey (DefaultServerKey when empty).
-// opts may be nil.
+// opts may be nil. The server key is sent only by the operations that
+// authenticate with it (the Authenticate methods and SessionRefresh): a
+// program that only makes server-to-server calls (RpcFuncHTTPKey) or uses
+// restored sessions may leave it empty.
 func NewClient(serverURL, serverKey string, opts *ClientOptions) (*DefaultClient, error) {
 	if serverURL == "" {
 		serverURL = DefaultServerURL

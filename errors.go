@@ -69,6 +69,13 @@ func (s *sentinel) Error() string { return "nakama: " + s.code.String() }
 
 // Sentinels for the codes the server uses; errors.Is(err, ErrX) holds when err
 // wraps an *Error with that code.
+//
+// ErrInvalidArgument is also wrapped by the client's own refusal of a call
+// it cannot send: a path parameter (a group id, a leaderboard id...) that is
+// empty, "." or "..", which would change the route. Such an error is
+// returned before anything is sent, retried or refreshed; it is not a
+// *Error, since the server never saw the call, but CodeOf reports
+// InvalidArgument.
 var (
 	ErrCanceled           error = &sentinel{Canceled}
 	ErrUnknown            error = &sentinel{Unknown}
