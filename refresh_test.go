@@ -138,11 +138,7 @@ func (b *bhBackend) count(op string) int {
 func (b *bhBackend) total() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := 0
-	for _, c := range b.calls {
-		n += c
-	}
-	return n
+	return bhSum(b.calls)
 }
 
 func (b *bhBackend) credentials(op string) []string {

@@ -65,8 +65,12 @@ func TestPathFieldsCheckedBeforeSending(t *testing.T) {
 func (c *bhCounting) total() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return bhSum(c.n)
+}
+
+func bhSum(m map[string]int) int {
 	n := 0
-	for _, v := range c.n {
+	for _, v := range m {
 		n += v
 	}
 	return n
