@@ -74,9 +74,8 @@ type RESTOptions struct {
 // Temporary for every transport failure.
 type RESTAdapter struct {
 	base      *url.URL
-	prefix    string // base's escaped path
-	serverKey string
-	keyForms  secrets // serverKey in every form an echo could hold it
+	prefix    string  // base's escaped path
+	keyForms  secrets // the server key in every form an echo could hold it
 	basicAuth string  // the Authorization header of AuthBasic operations
 	client    *http.Client
 	timeout   time.Duration
@@ -103,7 +102,7 @@ func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapte
 	if opts != nil {
 		o = *opts
 	}
-	a := &RESTAdapter{base: u, prefix: u.EscapedPath(), serverKey: serverKey, client: o.HTTPClient, timeout: o.Timeout}
+	a := &RESTAdapter{base: u, prefix: u.EscapedPath(), client: o.HTTPClient, timeout: o.Timeout}
 	a.keyForms = secrets(nil).addServerKey(serverKey).sorted()
 	a.basicAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(serverKey+":"))
 	if a.client == nil {
