@@ -134,7 +134,9 @@ func TestRESTTransportErrorsMarked(t *testing.T) {
 }
 
 // DefaultRetry rides out a server that is down for 5 s, for idempotent
-// calls and, since connections are refused, for the others too.
+// calls. (A call that is not idempotent rides it out too while connections
+// are refused, but one sent on a pooled connection the server closed as it
+// went down fails: the request was written, so it may have been served.)
 func TestRetryRidesOutOutage(t *testing.T) {
 	srv := nakamatest.RunT(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -151,24 +153,30 @@ func TestRetryRidesOutOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.UpdateAccount(ctx, s, &UpdateAccountOptions{DisplayName: Ptr("before the outage")}); err != nil {
+		t.Fatal(err)
+	}
 
 	srv.Close()
 	errs := make(chan error, 2)
-	go func() { _, err := c.GetAccount(ctx, s); errs <- err }()
-	go func() { errs <- c.UpdateAccount(ctx, s, &UpdateAccountOptions{DisplayName: Ptr("after the outage")}) }()
-	<-retried // the outage is seen: both calls are retrying
-	<-retried
+	for range 2 {
+		go func() {
+			acct, err := c.GetAccount(ctx, s)
+			if err == nil && acct.GetUser().GetDisplayName() != "before the outage" {
+				err = errors.New("wrong account: " + acct.String())
+			}
+			errs <- err
+		}()
+	}
+	<-retried // the outage is seen: the calls are retrying
 	<-time.After(5 * time.Second)
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
 		if err := <-errs; err != nil {
-			t.Errorf("call across a 5 s outage: %v\n%s", err, logs.String())
+			t.Errorf("GetAccount across a 5 s outage: %v\n%s", err, logs.String())
 		}
-	}
-	if acct, err := c.GetAccount(ctx, s); err != nil || acct.GetUser().GetDisplayName() != "after the outage" {
-		t.Errorf("after the outage: %v, %v", acct, err)
 	}
 }
 
@@ -243,8 +251,11 @@ func TestRESTConnectionPool(t *testing.T) {
 		}
 		return newConns.Load()
 	}
-	if n := run(t, nil); n > callers {
-		t.Errorf("default pool: %d connections for %d calls by %d callers, want at most %d", n, callers*rounds, callers, callers)
+	// A caller that finds no idle connection dials, and may then be handed
+	// one another caller freed meanwhile: the dialled one joins the pool. So
+	// a few more than callers may open, never a round's worth more.
+	if n := run(t, nil); n > callers+callers/10 {
+		t.Errorf("default pool: %d connections for %d calls by %d callers, want at most %d", n, callers*rounds, callers, callers+callers/10)
 	}
 	if n := run(t, &RESTOptions{MaxIdleConns: 2}); n <= 2*callers {
 		t.Errorf("a pool of 2: %d connections for %d calls; the test does not tell a small pool from a large one", n, callers*rounds)
