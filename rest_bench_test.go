@@ -110,7 +110,8 @@ func BenchmarkRESTGetAccount(b *testing.B) {
 	}
 }
 
-// BenchmarkRESTGetAccountBare: the same request with net/http and protojson.
+// BenchmarkRESTGetAccountBare: the same request with net/http and protojson,
+// with no bound on the exchange (the client above has DefaultTimeout).
 func BenchmarkRESTGetAccountBare(b *testing.B) {
 	_, bare := benchContenders(b, 0)
 	b.ReportAllocs()
