@@ -15,7 +15,8 @@ import (
 const Version = "0.1.0"
 
 // DefaultRefreshWindow is how close to expiry a session is refreshed before
-// an authenticated call, unless ClientOptions.RefreshWindow says otherwise.
+// an authenticated call, unless ClientOptions.RefreshWindow says otherwise
+// or the token lives less than twice as long (see RefreshWindow).
 const DefaultRefreshWindow = 5 * time.Minute
 
 // ClientOptions configures a DefaultClient. The zero value is ready to use.
@@ -30,16 +31,23 @@ type ClientOptions struct {
 	// DisableAutoRefresh stops the client from refreshing sessions before
 	// authenticated calls and after the server rejects an expired token.
 	DisableAutoRefresh bool
-	// RefreshWindow: a session whose token expires within it is refreshed
-	// before an authenticated call. Default DefaultRefreshWindow.
+	// RefreshWindow: a session is refreshed before an authenticated call
+	// when its token has less than RefreshWindow left and less than half of
+	// its own lifetime (exp - iat). So Nakama's default 60 s token is
+	// refreshed once it is 30 s old, and a 2 h token 5 minutes before it
+	// ends. A refresh that fails while the token is still valid does not
+	// fail the call: the call goes out with the current token (and a
+	// warning is logged); the next call tries again. Default
+	// DefaultRefreshWindow.
 	RefreshWindow time.Duration
 	// OnSessionRefresh is called after the client refreshed a session,
 	// automatically or through SessionRefresh, with the session already
 	// updated in place, so the application can store its new tokens. It runs
 	// on the goroutine that made the call and must not block for long.
 	OnSessionRefresh func(*Session)
-	// Logger receives a debug line per call and a warning per retry. No
-	// token or key is ever logged. Default: no logging.
+	// Logger receives a debug line per call attempt, a warning per retry and
+	// per failed early refresh. No credential of the call is ever logged,
+	// whatever the server answered. Default: no logging.
 	Logger *Logger
 }
 
@@ -56,7 +64,10 @@ var _ Client = (*DefaultClient)(nil)
 
 // NewClient returns a client that speaks REST to the server at serverURL
 // (DefaultServerURL when empty) with serverKey (DefaultServerKey when empty).
-// opts may be nil.
+// opts may be nil. The server key is sent only by the operations that
+// authenticate with it (the Authenticate methods and SessionRefresh): a
+// program that only makes server-to-server calls (RpcFuncHTTPKey) or uses
+// restored sessions may leave it empty.
 func NewClient(serverURL, serverKey string, opts *ClientOptions) (*DefaultClient, error) {
 	if serverURL == "" {
 		serverURL = DefaultServerURL
@@ -116,6 +127,11 @@ func callEmpty(ctx context.Context, c *DefaultClient, name string, s *Session, r
 }
 
 func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req proto.Message) (proto.Message, error) {
+	// A local mistake is reported before anything else happens: no refresh,
+	// no send, no retry.
+	if err := checkPathFields(o, req); err != nil {
+		return nil, err
+	}
 	needsSession := o.Auth == AuthBearer || (o.Auth == AuthBearerOrHTTPKey && s != nil)
 	var sent string // the token the call goes out with
 	if needsSession {
@@ -145,13 +161,18 @@ func (c *DefaultClient) send(ctx context.Context, o *Operation, s *Session, req 
 }
 
 func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Session, withToken bool, req proto.Message) (proto.Message, error) {
-	start := time.Now()
+	var start time.Time // set on the first failure: a call that succeeds at once never reads the clock for retries
+	idem := idempotent(o, req)
+	cl := &Call{Operation: o, Request: req}
 	for attempt := 1; ; attempt++ {
-		cl := &Call{Operation: o, Request: req, Response: o.NewResponse()}
+		cl.Response = o.NewResponse()
 		if withToken {
 			cl.Token = s.Token()
 		}
-		t0 := time.Now()
+		var t0 time.Time
+		if c.opts.Logger != nil {
+			t0 = time.Now()
+		}
 		var err error
 		if cerr := ctx.Err(); attempt == 1 && cerr != nil {
 			// Nothing is sent for a call already cancelled or past its
@@ -160,20 +181,30 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 		} else {
 			err = c.adapter.Send(ctx, cl)
 		}
+		if err == nil {
+			if c.opts.Logger != nil {
+				logCall(ctx, c.opts.Logger, o.Name, attempt, time.Since(t0), nil)
+			}
+			return cl.Response, nil
+		}
+		// Judge the error as the adapter returned it, then make sure no
+		// credential of the call survives in what is logged or returned.
+		again := retryable(err, idem)
+		err = scrubError(err, callSecrets(cl))
 		if c.opts.Logger != nil {
 			logCall(ctx, c.opts.Logger, o.Name, attempt, time.Since(t0), err)
 		}
-		if err == nil {
-			return cl.Response, nil
-		}
 		if cerr := ctx.Err(); cerr != nil {
-			if err == cerr {
+			if errors.Is(err, cerr) {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w (%w)", cerr, err)
 		}
-		if attempt >= c.retry.MaxAttempts || !retryable(err, o.Idempotent) {
+		if attempt >= c.retry.MaxAttempts || !again {
 			return nil, err
+		}
+		if start.IsZero() {
+			start = time.Now()
 		}
 		wait := c.retry.delay(attempt-1, jitter)
 		if time.Since(start)+wait > c.retry.MaxElapsed {
@@ -192,13 +223,13 @@ func (c *DefaultClient) sendRetrying(ctx context.Context, o *Operation, s *Sessi
 	}
 }
 
-// ensureFresh refreshes s when its token is about to expire.
+// ensureFresh refreshes s when its token is due (Session.refreshDue).
 func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 	// Read the token before judging its expiry: if another caller refreshes
 	// in between, the stale check in refreshSession then sees the change
 	// rather than mistaking the new token for the one to replace.
 	token := s.Token()
-	if !s.ExpiresWithin(c.opts.RefreshWindow) {
+	if !s.refreshDue(c.opts.RefreshWindow) {
 		return nil
 	}
 	if c.opts.DisableAutoRefresh || s.RefreshExpired() {
@@ -208,9 +239,13 @@ func (c *DefaultClient) ensureFresh(ctx context.Context, s *Session) error {
 		return nil // still valid: use it while it lasts
 	}
 	err := c.refreshSession(ctx, s, nil, token, false)
-	if err != nil && !s.Expired() && !errors.Is(err, ctx.Err()) {
+	if err != nil && !s.Expired() && ctx.Err() == nil {
 		// The token still works; a failed early refresh must not fail the
-		// call. The next call tries again.
+		// call. The next call tries again. The error was scrubbed of the
+		// refresh's credentials by sendRetrying.
+		if c.opts.Logger != nil {
+			logWarn(c.opts.Logger, "nakama refresh failed; sending with the current token", err)
+		}
 		return nil
 	}
 	return err

@@ -15,7 +15,9 @@ import (
 //
 // Errors the server reports are *Error (compare with errors.Is against
 // ErrNotFound and the other sentinels, or errors.As); every error is wrapped
-// in an *OpError naming the operation.
+// in an *OpError naming the operation. Path parameters that would change
+// the route (empty, "." or "..") fail before sending, with an error that
+// matches ErrInvalidArgument. Failed calls are retried per RetryConfig.
 //
 // DefaultClient implements Client over any ClientAdapter.
 type Client interface {
@@ -89,12 +91,12 @@ type Client interface {
 	// Route: POST /v2/account/link/custom.
 	LinkCustom(ctx context.Context, s *Session, id string) error
 
-	// LinkEmail adds a Email identity to the session user's account.
+	// LinkEmail adds an Email identity to the session user's account.
 	//
 	// Route: POST /v2/account/link/email.
 	LinkEmail(ctx context.Context, s *Session, email, password string) error
 
-	// LinkApple adds a Apple identity to the session user's account.
+	// LinkApple adds an Apple identity to the session user's account.
 	//
 	// Route: POST /v2/account/link/apple.
 	LinkApple(ctx context.Context, s *Session, token string) error
@@ -134,12 +136,12 @@ type Client interface {
 	// Route: POST /v2/account/unlink/custom.
 	UnlinkCustom(ctx context.Context, s *Session, id string) error
 
-	// UnlinkEmail removes a Email identity from the session user's account; the last identity cannot be removed.
+	// UnlinkEmail removes an Email identity from the session user's account; the last identity cannot be removed.
 	//
 	// Route: POST /v2/account/unlink/email.
 	UnlinkEmail(ctx context.Context, s *Session, email, password string) error
 
-	// UnlinkApple removes a Apple identity from the session user's account; the last identity cannot be removed.
+	// UnlinkApple removes an Apple identity from the session user's account; the last identity cannot be removed.
 	//
 	// Route: POST /v2/account/unlink/apple.
 	UnlinkApple(ctx context.Context, s *Session, token string) error

@@ -69,6 +69,13 @@ func (s *sentinel) Error() string { return "nakama: " + s.code.String() }
 
 // Sentinels for the codes the server uses; errors.Is(err, ErrX) holds when err
 // wraps an *Error with that code.
+//
+// ErrInvalidArgument is also wrapped by the client's own refusal of a call
+// it cannot send: a path parameter (a group id, a leaderboard id...) that is
+// empty, "." or "..", which would change the route. Such an error is
+// returned before anything is sent, retried or refreshed; it is not a
+// *Error, since the server never saw the call, but CodeOf reports
+// InvalidArgument.
 var (
 	ErrCanceled           error = &sentinel{Canceled}
 	ErrUnknown            error = &sentinel{Unknown}
@@ -136,11 +143,13 @@ func Timeout(err error) bool {
 }
 
 // SafeToRetry reports whether err proves the request never reached the
-// server (it failed while connecting), so even a call that is not idempotent
-// can be sent again.
+// server (it failed while connecting, for instance), so even a call that is
+// not idempotent can be sent again: it is true when err, or an error it
+// wraps, has a method SafeToRetry() bool that returns true. The REST adapter
+// marks its failures so; see ClientAdapter for other adapters.
 func SafeToRetry(err error) bool {
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial"
+	var se safeToRetryError
+	return errors.As(err, &se) && se.SafeToRetry()
 }
 
 // OpError wraps every error a Client method returns with the operation's

@@ -59,6 +59,7 @@ func TestLogHasOperationsButNoSecrets(t *testing.T) {
 	b.mu.Lock()
 	b.tokenTTL = time.Hour
 	b.mu.Unlock()
+	bhAge(s, time.Minute+time.Second) // past its half-life
 
 	// An authenticated call, refreshing first.
 	if _, err := c.GetAccount(bhCtx(t), s); err != nil {

@@ -15,6 +15,11 @@ import (
 type Logger = slog.Logger
 
 func logCall(ctx context.Context, l *Logger, op string, attempt int, took time.Duration, err error) {
+	if err == nil {
+		l.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", op),
+			slog.Int("attempt", attempt), slog.Duration("took", took))
+		return
+	}
 	l.LogAttrs(ctx, slog.LevelDebug, "nakama call", slog.String("op", op),
 		slog.Int("attempt", attempt), slog.Duration("took", took), slog.Any("err", err))
 }

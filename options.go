@@ -21,6 +21,13 @@ type ListOptions struct {
 
 // AuthenticateOptions are the optional parameters of the Authenticate
 // methods. The zero value creates the account when it does not exist.
+//
+// An Authenticate call that may create the account is resent only when the
+// failure proves nothing reached the server (SafeToRetry), never after a
+// failure that may have followed the server's work (a lost answer, a 503):
+// the resent call would find the account made and answer Created() false.
+// With NoCreate the call only reads, and is retried like other idempotent
+// calls.
 type AuthenticateOptions struct {
 	// Username is the username for a new account; empty lets the server
 	// generate one. It is ignored for an existing account.

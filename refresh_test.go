@@ -101,6 +101,21 @@ func (b *bhBackend) newSession(t testing.TB, ttl, rttl time.Duration) *Session {
 	return s
 }
 
+// dueSession is newSession past the token's half-life, so that the client
+// refreshes it before a call.
+func (b *bhBackend) dueSession(t testing.TB, ttl, rttl time.Duration) *Session {
+	t.Helper()
+	return bhAge(b.newSession(t, ttl, rttl), ttl/2+time.Second)
+}
+
+// bhAge makes s look received d earlier, as if d had passed on this device.
+func bhAge(s *Session, d time.Duration) *Session {
+	s.mu.Lock()
+	s.st.expiresAt = s.st.expiresAt.Add(-d)
+	s.mu.Unlock()
+	return s
+}
+
 // answer queues answers for the next calls of op.
 func (b *bhBackend) answer(op string, errs ...error) {
 	b.mu.Lock()
@@ -123,11 +138,7 @@ func (b *bhBackend) count(op string) int {
 func (b *bhBackend) total() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := 0
-	for _, c := range b.calls {
-		n += c
-	}
-	return n
+	return bhSum(b.calls)
 }
 
 func (b *bhBackend) credentials(op string) []string {
@@ -380,7 +391,7 @@ func TestRefreshBeforeCallWhenAboutToExpire(t *testing.T) {
 	bhTransports(t, func(t *testing.T, b *bhBackend, newClient func(*ClientOptions) *DefaultClient) {
 		var cb bhRefreshCounter
 		c := newClient(&ClientOptions{OnSessionRefresh: cb.fn})
-		s := b.newSession(t, 4*time.Minute, time.Hour) // inside the default 5 min window
+		s := bhAge(b.newSession(t, time.Hour, 2*time.Hour), 56*time.Minute) // 4 min left: inside the default 5 min window
 		oldTok, oldRef := s.Token(), s.RefreshToken()
 
 		acct, err := c.GetAccount(bhCtx(t), s)
@@ -426,7 +437,7 @@ func TestRefreshNotOutsideWindow(t *testing.T) {
 	bhTransports(t, func(t *testing.T, b *bhBackend, newClient func(*ClientOptions) *DefaultClient) {
 		var cb bhRefreshCounter
 		c := newClient(&ClientOptions{OnSessionRefresh: cb.fn})
-		s := b.newSession(t, 6*time.Minute, time.Hour)
+		s := bhAge(b.newSession(t, time.Hour, 2*time.Hour), 54*time.Minute) // 6 min left
 		tok := s.Token()
 		if _, err := c.GetAccount(bhCtx(t), s); err != nil {
 			t.Fatalf("GetAccount: %v", err)
@@ -596,7 +607,7 @@ func TestRefreshOn401WhileTokenLooksFresh(t *testing.T) {
 func TestSessionLogoutDoesNotRefresh(t *testing.T) {
 	b := bhNewBackend(t)
 	c := NewClientWithAdapter(b, nil)
-	s := b.newSession(t, 60*time.Second, time.Hour) // within the window
+	s := b.dueSession(t, 60*time.Second, time.Hour) // within the window
 	b.answer("SessionLogout", bhUnauthenticated("gone"))
 	if err := c.SessionLogout(bhCtx(t), s); !errors.Is(err, ErrUnauthenticated) {
 		t.Errorf("SessionLogout: %v", err)
@@ -614,7 +625,7 @@ func TestRefreshEarlyFailureDoesNotFailCall(t *testing.T) {
 		bhNoJitter(t)
 		var cb bhRefreshCounter
 		c := newClient(&ClientOptions{OnSessionRefresh: cb.fn})
-		s := b.newSession(t, 60*time.Second, time.Hour)
+		s := b.dueSession(t, 60*time.Second, time.Hour)
 		old := s.Token()
 		b.answer("SessionRefresh", bhUnavailable("refresh down"))
 		if _, err := c.GetAccount(bhCtx(t), s); err != nil {
@@ -701,7 +712,7 @@ func TestRefreshAnswerWithoutRefreshToken(t *testing.T) {
 	clock := bhFakeNow(t, time.Now())
 	b := bhNewBackend(t)
 	c := NewClientWithAdapter(b, nil)
-	s := b.newSession(t, 60*time.Second, time.Hour)
+	s := b.dueSession(t, 60*time.Second, time.Hour)
 	ref, refExp := s.RefreshToken(), s.RefreshExpiresAt()
 	// The hook answers alone, with a session token only.
 	b.hook("SessionRefresh", func(ctx context.Context, call *Call) error {
@@ -731,7 +742,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 	bhTransports(t, func(t *testing.T, b *bhBackend, newClient func(*ClientOptions) *DefaultClient) {
 		var cb bhRefreshCounter
 		c := newClient(&ClientOptions{OnSessionRefresh: cb.fn})
-		s := b.newSession(t, 60*time.Second, time.Hour)
+		s := b.dueSession(t, 60*time.Second, time.Hour)
 		b.hook("SessionRefresh", func(ctx context.Context, call *Call) error {
 			time.Sleep(20 * time.Millisecond) // let the others pile up
 			return nil
@@ -781,7 +792,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 func TestRefreshNoSecondRefreshAfterConcurrentOne(t *testing.T) {
 	b := bhNewBackend(t)
 	c := NewClientWithAdapter(b, nil)
-	s := b.newSession(t, 60*time.Second, time.Hour)
+	s := b.dueSession(t, 60*time.Second, time.Hour)
 	var once sync.Once
 	var inHook atomic.Bool
 	old := now
@@ -849,7 +860,7 @@ func TestRefreshOn401AfterConcurrentRefresh(t *testing.T) {
 func TestRefreshLeaderCancelled(t *testing.T) {
 	b := bhNewBackend(t)
 	c := NewClientWithAdapter(b, nil)
-	s := b.newSession(t, 60*time.Second, time.Hour)
+	s := b.dueSession(t, 60*time.Second, time.Hour)
 	entered := make(chan struct{})
 	var first atomic.Bool
 	b.hook("SessionRefresh", func(ctx context.Context, call *Call) error {
@@ -902,7 +913,7 @@ func TestRefreshLeaderCancelled(t *testing.T) {
 func TestRefreshWaiterCancelled(t *testing.T) {
 	b := bhNewBackend(t)
 	c := NewClientWithAdapter(b, nil)
-	s := b.newSession(t, 60*time.Second, time.Hour)
+	s := b.dueSession(t, 60*time.Second, time.Hour)
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	var first atomic.Bool
@@ -946,4 +957,12 @@ func TestRefreshWaiterCancelled(t *testing.T) {
 	if got := b.count("GetAccount"); got != 1 {
 		t.Errorf("%d GetAccount requests, want only the leader's", got)
 	}
+}
+
+func bhSum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -1,3 +1,5 @@
+//go:build js
+
 package nakama
 
 // The transport-free half of the REST adapter: how a call becomes a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +48,9 @@ type sessionState struct {
 	refreshClaims       claims
 	expiresAt           time.Time // local clock
 	refreshExpiresAt    time.Time // local clock
+	// lifetime is the session token's own lifetime (exp - iat); zero when
+	// the token has no iat claim.
+	lifetime time.Duration
 }
 
 type claims struct {
@@ -96,6 +100,7 @@ func newSessionState(token, refreshToken string, received time.Time, fromServer 
 		return st, fmt.Errorf("nakama: session token: %w", err)
 	}
 	st.expiresAt = localExpiry(st.claims, received, fromServer)
+	st.lifetime = lifetime(st.claims)
 	if refreshToken != "" {
 		if st.refreshClaims, err = parseToken(refreshToken); err != nil {
 			return st, fmt.Errorf("nakama: refresh token: %w", err)
@@ -108,9 +113,23 @@ func newSessionState(token, refreshToken string, received time.Time, fromServer 
 // localExpiry turns a token's claims into a time on this device's clock.
 func localExpiry(c claims, received time.Time, fromServer bool) time.Time {
 	if fromServer && c.Iat > 0 && c.Exp >= c.Iat {
-		return received.Add(time.Duration(c.Exp-c.Iat) * time.Second)
+		return received.Add(lifetime(c))
 	}
 	return time.Unix(c.Exp, 0)
+}
+
+// lifetime is exp - iat, clamped to what a time.Duration holds, so a token
+// issued for centuries reads as long-lived rather than overflowing into an
+// expired one. Zero when the claims give no lifetime.
+func lifetime(c claims) time.Duration {
+	if c.Iat <= 0 || c.Exp < c.Iat {
+		return 0
+	}
+	const maxSeconds = int64(math.MaxInt64 / time.Second)
+	if d := c.Exp - c.Iat; d < maxSeconds {
+		return time.Duration(d) * time.Second
+	}
+	return time.Duration(maxSeconds) * time.Second
 }
 
 // parseToken reads a JWT's claims without verifying its signature: only the
@@ -174,6 +193,19 @@ func (s *Session) Expired() bool { return s.ExpiresWithin(0) }
 // ExpiresWithin reports whether the session token expires within d from now.
 func (s *Session) ExpiresWithin(d time.Duration) bool {
 	return !now().Add(d).Before(s.ExpiresAt())
+}
+
+// refreshDue reports whether the token should be refreshed before a call:
+// when the time left is below window and below half of the token's own
+// lifetime. The second bound keeps a short-lived token (Nakama's default is
+// 60 s) from being refreshed before every call under a window longer than
+// its whole life; such a token is refreshed once it is half spent.
+func (s *Session) refreshDue(window time.Duration) bool {
+	st := s.state()
+	if half := st.lifetime / 2; st.lifetime > 0 && half < window {
+		window = half
+	}
+	return !now().Add(window).Before(st.expiresAt)
 }
 
 // RefreshExpired reports whether the refresh token has expired, or is absent.

@@ -1,7 +1,8 @@
-// Package nakamatest is an in-memory server that speaks the REST and gRPC
-// APIs of Nakama 3.40, for tests. Like net/http/httptest or miniredis, a test
-// starts it on loopback ports and points any Nakama client at its URL (REST
-// and the realtime socket) or its GRPCAddr:
+// Package nakamatest is an in-memory server that speaks the API of Nakama
+// 3.40, for tests: the REST API and the realtime socket (/ws, JSON and
+// protobuf) on one port as the real server serves them, and the gRPC API on
+// another. Like net/http/httptest or miniredis, a test starts it on loopback
+// ports and points any Nakama client at its URL or its GRPCAddr:
 //
 //	srv := nakamatest.RunT(t, nil)
 //	client := ... srv.URL() ... // server key "defaultkey"
@@ -15,7 +16,8 @@
 // with the server. The direct API (CreateUser, DisableUser, AddGoogleToken,
 // SetTime, ...) sets up and inspects state without the protocol.
 //
-// Every operation of the REST API is served: authentication with every
+// Every operation of the REST API is served, and the realtime socket's
+// messages (chat, matches, parties, matchmaker, status, RPC): authentication with every
 // provider, sessions, accounts, links, users, friends, groups, leaderboards
 // and tournaments (with reset schedules on the server clock), storage, RPC
 // (Go functions registered with RegisterRPC), notifications, channel

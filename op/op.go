@@ -11,6 +11,28 @@
 // hooks, and the coverage tests that check the table against the server's
 // published description.
 //
+// # Writing an adapter
+//
+// An adapter's Send gets a nakama.Call: the row, the session token (empty
+// when the call carries none), the request message and a fresh response
+// message to fill in. From the row:
+//   - over REST, Method and Path give the route (PathFields name the request
+//     fields in the path, by proto name), Body says what goes in the body,
+//     every other populated field goes in the query;
+//   - over gRPC, GRPCMethod names the method, and Request and Response are
+//     the messages exchanged as they are;
+//   - Auth says which credential travels: the server key as basic auth
+//     (user the key, empty password), the session token as a bearer token,
+//     or for the RPC rows either the token or, without one, the http_key
+//     field of the request.
+//
+// DefaultClient has already checked the path fields (none empty, "." or
+// ".."), refreshed the session and decided nothing about retries yet: Send
+// makes one exchange. What Send returns (a *nakama.Error for the server's
+// answers, other errors for failed exchanges) and how its errors say they
+// are worth a retry (methods SafeToRetry and Temporary) is the contract of
+// nakama.ClientAdapter; Idempotent is the row's part in that decision.
+//
 // The rows are shared values: read them, never modify them.
 package op
 
@@ -72,7 +94,11 @@ type Operation struct {
 	// Auth is the credential the operation carries.
 	Auth Auth
 	// Idempotent is true when sending the call twice has the same effect as
-	// sending it once, so a retry after an uncertain failure is safe.
+	// sending it once, so a retry after an uncertain failure is safe:
+	// DefaultClient resends a call after a failure that may have reached
+	// the server (a lost answer, a 503) only when it is. The Authenticate
+	// rows are, for reading an account; DefaultClient treats a request that
+	// may create the account (create unset or true) as not idempotent.
 	Idempotent bool
 	// Request and Response are prototypes of the messages exchanged; use
 	// NewRequest and NewResponse for fresh values.
