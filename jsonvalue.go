@@ -43,8 +43,12 @@ func jsonString(name string, v *structpb.Value) (string, error) {
 
 func jsonInt(name string, v *structpb.Value) (int64, error) {
 	n, ok := v.GetKind().(*structpb.Value_NumberValue)
-	if !ok || n.NumberValue != math.Trunc(n.NumberValue) || math.Abs(n.NumberValue) >= 1<<63 {
+	if !ok || n.NumberValue != math.Trunc(n.NumberValue) || math.Abs(n.NumberValue) > 1<<63 {
 		return 0, fmt.Errorf("%s is not an integer", name)
+	}
+	if n.NumberValue == 1<<63 {
+		// math.MaxInt64 itself, which a float64 rounds up to 2^63.
+		return math.MaxInt64, nil
 	}
 	return int64(n.NumberValue), nil
 }

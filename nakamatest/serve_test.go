@@ -30,7 +30,8 @@ func TestServeWithModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	url := strings.TrimSpace(line[strings.LastIndex(line, " "):])
+	// "... listening on URL and gRPC on ADDR"
+	url := strings.Fields(line[strings.Index(line, "listening on ")+len("listening on "):])[0]
 	resp, err := http.Post(url+"/v2/rpc/ping?http_key=k2&unwrap", "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)
