@@ -70,7 +70,6 @@ func (c *bhCounting) total() int {
 	return bhSum(c.n)
 }
 
-
 // Authenticate calls that may create the account are resent only when
 // nothing reached the server: a retry after a lost answer would report the
 // account the first attempt created as not created. With NoCreate they are

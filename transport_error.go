@@ -12,4 +12,3 @@ func (e *transportError) Error() string     { return e.err.Error() }
 func (e *transportError) Unwrap() error     { return e.err }
 func (e *transportError) SafeToRetry() bool { return e.safe }
 func (e *transportError) Temporary() bool   { return true }
-
