@@ -361,7 +361,9 @@ func startChildServer(ctx context.Context, serverKey string) (string, func(), er
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if _, url, ok := strings.Cut(sc.Text(), " listening on "); ok {
+			if _, rest, ok := strings.Cut(sc.Text(), " listening on "); ok {
+				// "URL and gRPC on ADDR": the URL is the first word.
+				url, _, _ := strings.Cut(rest, " ")
 				urls <- url
 				break
 			}
