@@ -75,29 +75,27 @@ func TestWebBrowser(t *testing.T) {
 	pl := builtPlayer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// The demo ends 3 s after its last page: long enough for the second
+	// The demo ends 5 s after its last page: long enough for the second
 	// page to open after the first closed.
-	d, err := startWeb(ctx, pl, "127.0.0.1:0", 3*time.Second, io.Discard)
+	d, err := startWeb(ctx, pl, "127.0.0.1:0", 5*time.Second, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.close()
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()))...)
-	defer cancelAlloc()
-	// The first context starts the browser, which lives as long as it:
-	// each page gets a tab of its own.
-	browserCtx, closeBrowser := chromedp.NewContext(alloc)
-	defer closeBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
-	}
 	for _, format := range []string{"protobuf", "json"} {
 		t.Run(format, func(t *testing.T) {
-			tab, closeTab := chromedp.NewContext(browserCtx)
+			// A browser of its own for each page: a second tab of one
+			// browser sometimes never loaded.
+			alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+				chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+				chromedp.UserDataDir(t.TempDir()))...)
+			defer cancelAlloc()
+			tab, closeTab := chromedp.NewContext(alloc)
 			defer closeTab()
+			if err := chromedp.Do(tab); err != nil {
+				t.Fatalf("starting %s: %v", browser, err)
+			}
 			ids := []string{"auth", "socket", "chat", "bot-chat", "lookup", "matchmaker", "match", "data"}
 			// Every step shows its result by being marked done; an error
 			// fills #error instead, and the wait then runs out.
@@ -105,9 +103,14 @@ func TestWebBrowser(t *testing.T) {
 			for _, id := range ids {
 				steps = append(steps, chromedp.WaitVisible("#"+id+".done"))
 			}
-			if err := chromedp.Do(tab, steps...); err != nil {
+			// The steps get a bound of their own, so that the tab is still
+			// there to say where the page stopped.
+			stepCtx, cancelSteps := context.WithTimeout(tab, 45*time.Second)
+			defer cancelSteps()
+			if err := chromedp.Do(stepCtx, steps...); err != nil {
 				errText, _ := chromedp.Run(tab, chromedp.TextContent("#error"))
-				t.Fatalf("the page did not get through its steps: %v; error shown: %q", err, errText)
+				page, _ := chromedp.Run(tab, chromedp.Evaluate[string]("document.body.innerText"))
+				t.Fatalf("the page did not get through its steps: %v; error shown: %q; page: %q", err, errText, page)
 			}
 			got := map[string]string{}
 			var texts []string

@@ -133,6 +133,12 @@ func play(ctx context.Context, p page) error {
 		}
 		p.step("matchmaker", "looking for an opponent, ticket "+ticket)
 	})
+	startPings := func() {
+		if sent == 0 {
+			sent = 1
+			_ = socket.SendMatchData(ctx, matchID, 1, []byte("ping 1"), nil)
+		}
+	}
 	socket.OnMatchmakerMatched(func(m *rtapi.MatchmakerMatched) {
 		match, err := socket.JoinMatchToken(ctx, m.GetToken(), nil)
 		if err != nil {
@@ -141,8 +147,18 @@ func play(ctx context.Context, p page) error {
 		}
 		matchID = match.GetMatchId()
 		p.step("match", fmt.Sprintf("matched with %d players; joined the match", len(m.GetUsers())))
-		sent = 1
-		_ = socket.SendMatchData(ctx, matchID, 1, []byte("ping 1"), nil)
+		// A relayed match forwards data only to those already in it: ping
+		// once the bot is there, now or when its join arrives.
+		for _, pr := range match.GetPresences() {
+			if pr.GetUserId() != match.GetSelf().GetUserId() {
+				startPings()
+			}
+		}
+	})
+	socket.OnMatchPresence(func(e *rtapi.MatchPresenceEvent) {
+		if e.GetMatchId() == matchID && len(e.GetJoins()) > 0 {
+			startPings()
+		}
 	})
 	socket.OnMatchData(func(d *rtapi.MatchData) {
 		p.log(fmt.Sprintf("match data from %s: %s", d.GetPresence().GetUsername(), d.GetData()))
