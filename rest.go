@@ -121,6 +121,14 @@ func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapte
 	return a, nil
 }
 
+// idleConnTimeout is how long a pooled connection may sit idle before the
+// adapter drops it. Nakama closes a connection idle for socket.idle_timeout_ms
+// (60 s by default), and so do common load balancers; a pool that kept
+// connections longer (http.DefaultTransport keeps them 90 s) would send calls
+// on connections the server is closing, and a call that is not idempotent is
+// not resent when its connection fails.
+const idleConnTimeout = 30 * time.Second
+
 // newTransport returns a transport with http.DefaultTransport's settings and
 // an idle pool of n connections (DefaultMaxIdleConns for 0): the default
 // transport keeps 2 per host, so concurrent callers would open and close a
@@ -141,6 +149,7 @@ func newTransport(n int) http.RoundTripper {
 	// Every connection goes to the one server, so the per-host bound is the
 	// whole pool's.
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = n, n
+	t.IdleConnTimeout = idleConnTimeout
 	return t
 }
 

@@ -255,3 +255,20 @@ func TestRESTConnectionPool(t *testing.T) {
 		t.Errorf("a pool of 2: %d connections for %d calls; the test does not tell a small pool from a large one", n, callers*rounds)
 	}
 }
+
+// The default pool drops an idle connection before Nakama does (after
+// socket.idle_timeout_ms, 60 s by default), so no call goes out on a
+// connection the server is closing.
+func TestIdleConnectionsDroppedBeforeTheServerDoes(t *testing.T) {
+	a, err := NewRESTAdapter("http://127.0.0.1:7350", "k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := a.client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T", a.client.Transport)
+	}
+	if d := tr.IdleConnTimeout; d <= 0 || d >= 60*time.Second {
+		t.Errorf("idle connections kept %v, want under Nakama's 60 s", d)
+	}
+}
