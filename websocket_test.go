@@ -422,11 +422,16 @@ func TestWebSocketAutoDispatch(t *testing.T) {
 		}
 		mu.Unlock()
 		s.Close()
-		// Close waited for the dispatcher, which ran OnDisconnect.
+		// The dispatcher may still be returning from the 50th handler, and
+		// a Close that finds a handler running cannot wait for it (see
+		// WebSocket): Done says when the dispatcher, and OnDisconnect, ran.
+		// TestSocketDone checks that a Close with no
+		// handler running waits.
+		sockWait(t, s.Done(), "the socket down")
 		select {
 		case <-disconnected:
 		default:
-			t.Error("Close returned before OnDisconnect ran")
+			t.Error("Done closed before OnDisconnect ran")
 		}
 	})
 }
