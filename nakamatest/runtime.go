@@ -87,6 +87,8 @@ type moduleState struct {
 
 	// ledger is the wallet ledger, guarded by Server.mu (unlike the rest).
 	ledger []*walletLedgerItem
+
+	resets resetState // has its own locks; see runtime_resets.go
 }
 
 // A hook sees the request after authentication; a before hook may replace

@@ -382,14 +382,116 @@ func TestModuleTournamentCallbacks(t *testing.T) {
 	}
 	defer srv.Close()
 	srv.FastForward(72 * time.Hour)
+	// As the server's scheduler fires them (checked on Nakama 3.40 with a
+	// seconds schedule): the first period begins 2 June 00:00, with nothing
+	// to reset; each active period's end gets an end call, each expiry a
+	// reset call (the last at the end time, 3 June 12:00), passing the
+	// tournament as it was a second before.
 	want := []string{
-		"reset tournament_reset daily 46800 129600", // 2 June 00:00: active until 01:00, next reset 3 June
-		"reset tournament_reset daily 133200 172800",
+		"end tournament_end daily 46800 129600", // 2 June 01:00: active until 01:00, next reset 3 June
+		"reset tournament_reset daily 46800 129600",
 		"end tournament_end daily 133200 172800",
+		"reset tournament_reset daily 133200 172800",
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(got, want) {
 		t.Errorf("callbacks\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestModuleTournamentCallbacksSeconds replays what Nakama 3.40 did with
+// two tournaments on seconds schedules (times from B, a minute's start):
+// its scheduler's calls, their times and arguments.
+func TestModuleTournamentCallbacksSeconds(t *testing.T) {
+	b := time.Date(2026, 12, 3, 12, 54, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var got []string
+	var srv *Server
+	srv = NewServer(&Options{Modules: []InitModuleFunc{func(ctx context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.NakamaModule, init runtime.Initializer) error {
+		for _, kind := range []string{"end", "reset"} {
+			fn := func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, tr *api.Tournament, endActive, reset int64) error {
+				mu.Lock()
+				defer mu.Unlock()
+				rel := func(v int64) any {
+					if v == 0 {
+						return "none"
+					}
+					return v - b.Unix()
+				}
+				got = append(got, fmt.Sprintf("%s %s at %v: %v %v start %v prev %v", kind, tr.Id, rel(srv.Now().Unix()),
+					rel(endActive), rel(reset), rel(int64(tr.StartActive)), rel(int64(tr.PrevReset))))
+				return nil
+			}
+			var err error
+			if kind == "end" {
+				err = init.RegisterTournamentEnd(fn)
+			} else {
+				err = init.RegisterTournamentReset(fn)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		at := func(d int64) int { return int(b.Unix() + d) }
+		if err := nk.TournamentCreate(ctx, "a", true, "desc", "best", "*/10 * * * * * *", nil, "", "", 0, at(5), at(25), 3, 0, 0, false, true); err != nil {
+			return err
+		}
+		return nk.TournamentCreate(ctx, "b", true, "desc", "best", "", nil, "", "", 0, at(5), at(12), 4, 0, 0, false, true)
+	}}})
+	srv.SetTime(b.Add(-13 * time.Second))
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for range 45 {
+		srv.FastForward(time.Second)
+	}
+	want := []string{
+		"end b at 9: 9 12 start 5 prev none",
+		"reset b at 12: 9 12 start 5 prev none",
+		"end a at 13: 13 20 start 10 prev -10",
+		"reset a at 20: 13 20 start 10 prev -10",
+		"end a at 23: 13 20 start 10 prev -10", // the server's cron quirk: no reset at the end time 25
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Errorf("callbacks\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestModuleResetsOnRealClock: on a running clock a leaderboard's resets
+// fire as time passes, without the test moving the clock, and each passes
+// the reset time, the board as a second before it, and the reset mode.
+func TestModuleResetsOnRealClock(t *testing.T) {
+	type reset struct {
+		at, prev, next int64
+		mode           string
+	}
+	got := make(chan reset, 8)
+	before := time.Now().Unix()
+	RunT(t, &Options{Modules: []InitModuleFunc{func(ctx context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.NakamaModule, init runtime.Initializer) error {
+		if err := init.RegisterLeaderboardReset(func(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, lb *api.Leaderboard, at int64) error {
+			mode, _ := ctx.Value(runtime.RUNTIME_CTX_MODE).(string)
+			select {
+			case got <- reset{at, int64(lb.PrevReset), int64(lb.NextReset), mode}:
+			default:
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return nk.LeaderboardCreate(ctx, "every-second", false, "desc", "best", "* * * * * * *", nil, true)
+	}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	select {
+	case r := <-got:
+		if r.at <= before || r.next != r.at || r.prev != r.at-2 || r.mode != "leaderboard_reset" {
+			t.Errorf("reset %+v (board created after %d)", r, before)
+		}
+	case <-ctx.Done():
+		t.Fatal("no reset fired on the running clock")
 	}
 }
