@@ -37,6 +37,8 @@ func (s *Server) callHandler(ctx context.Context, r *http.Request, rt *route, c 
 	caller := runtimeCaller{userID: c.userID, username: c.username, vars: c.vars, expiry: c.expiry}
 	if r != nil {
 		caller.clientIP, caller.clientPort = clientAddress(r.Header, r.RemoteAddr)
+	} else {
+		caller.clientIP, caller.clientPort = grpcClientAddress(ctx)
 	}
 	if before != nil {
 		out, err := s.runBefore(s.runtimeContext(ctx, "before", caller), name, before, req)

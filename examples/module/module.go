@@ -73,14 +73,21 @@ func InitModule(ctx context.Context, logger runtime.Logger, db *sql.DB, nk runti
 	return nil
 }
 
-// Who is what whoami answers.
+// Who is what whoami answers: what the runtime's context says about the
+// call.
 type Who struct {
-	UserID    string `json:"user_id,omitempty"`
-	Username  string `json:"username,omitempty"`
-	SessionID string `json:"session_id,omitempty"`
-	Mode      string `json:"mode"`
-	ClientIP  string `json:"client_ip,omitempty"`
-	Payload   string `json:"payload"`
+	UserID     string              `json:"user_id,omitempty"`
+	Username   string              `json:"username,omitempty"`
+	Vars       map[string]string   `json:"vars,omitempty"`
+	Expiry     int64               `json:"expiry,omitempty"` // the session token's, Unix seconds
+	SessionID  string              `json:"session_id,omitempty"`
+	Lang       string              `json:"lang,omitempty"`
+	Mode       string              `json:"mode"`
+	ClientIP   string              `json:"client_ip,omitempty"`
+	ClientPort string              `json:"client_port,omitempty"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	Query      map[string][]string `json:"query,omitempty"`
+	Payload    string              `json:"payload"`
 }
 
 func ctxString(ctx context.Context, key string) string {
@@ -89,9 +96,15 @@ func ctxString(ctx context.Context, key string) string {
 }
 
 func whoami(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, payload string) (string, error) {
-	b, err := json.Marshal(Who{UserID: ctxString(ctx, runtime.RUNTIME_CTX_USER_ID), Username: ctxString(ctx, runtime.RUNTIME_CTX_USERNAME),
-		SessionID: ctxString(ctx, runtime.RUNTIME_CTX_SESSION_ID), Mode: ctxString(ctx, runtime.RUNTIME_CTX_MODE),
-		ClientIP: ctxString(ctx, runtime.RUNTIME_CTX_CLIENT_IP), Payload: payload})
+	w := Who{UserID: ctxString(ctx, runtime.RUNTIME_CTX_USER_ID), Username: ctxString(ctx, runtime.RUNTIME_CTX_USERNAME),
+		SessionID: ctxString(ctx, runtime.RUNTIME_CTX_SESSION_ID), Lang: ctxString(ctx, runtime.RUNTIME_CTX_LANG),
+		Mode: ctxString(ctx, runtime.RUNTIME_CTX_MODE), ClientIP: ctxString(ctx, runtime.RUNTIME_CTX_CLIENT_IP),
+		ClientPort: ctxString(ctx, runtime.RUNTIME_CTX_CLIENT_PORT), Payload: payload}
+	w.Vars, _ = ctx.Value(runtime.RUNTIME_CTX_VARS).(map[string]string)
+	w.Expiry, _ = ctx.Value(runtime.RUNTIME_CTX_USER_SESSION_EXP).(int64)
+	w.Headers, _ = ctx.Value(runtime.RUNTIME_CTX_HEADERS).(map[string][]string)
+	w.Query, _ = ctx.Value(runtime.RUNTIME_CTX_QUERY_PARAMS).(map[string][]string)
+	b, err := json.Marshal(w)
 	return string(b), err
 }
 
