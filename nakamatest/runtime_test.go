@@ -3,6 +3,7 @@ package nakamatest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -493,5 +494,85 @@ func TestModuleResetsOnRealClock(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no reset fired on the running clock")
+	}
+}
+
+// TestModuleNKAsServer pins what Nakama 3.40's runtime answered where
+// nakamatest's once differed (a probe module run on both): error values,
+// the group creator, ledger items, a tournament read by id, the operator.
+func TestModuleNKAsServer(t *testing.T) {
+	var nk runtime.NakamaModule
+	srv, _ := loadModule(t, func(ctx context.Context, _ runtime.Logger, _ *sql.DB, n runtime.NakamaModule, _ runtime.Initializer) error {
+		nk = n
+		return nil
+	})
+	ctx := context.Background()
+	uid, name, _, err := nk.AuthenticateCustom(ctx, "nk-as-server", "asserver", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := nk.LeaderboardRecordWrite(ctx, "missing", uid, name, 1, 0, nil, nil); err != runtime.ErrLeaderboardNotFound {
+		t.Errorf("writing to a missing leaderboard: %v", err)
+	}
+	if err := nk.LeaderboardCreate(ctx, "lb", false, "desc", "best", "", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if lbs, err := nk.LeaderboardsGetId(ctx, []string{"lb"}); err != nil || len(lbs) != 1 || lbs[0].Operator != api.Operator_BEST {
+		t.Errorf("leaderboard by id: %v %v", lbs, err)
+	}
+	// Active 00:00-01:00 daily: closed now, unless the test runs then.
+	if err := nk.TournamentCreate(ctx, "tn", false, "desc", "incr", "0 0 * * *", nil, "", "", 0, 0, 0, 3600, 0, 0, true, true); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetTime(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	if _, err := nk.TournamentRecordWrite(ctx, "tn", uid, name, 1, 0, nil, nil); err != runtime.ErrTournamentOutsideDuration {
+		t.Errorf("writing to a closed tournament: %v", err)
+	}
+	if ts, err := nk.TournamentsGetId(ctx, []string{"tn"}); err != nil || len(ts) != 1 || ts[0].JoinRequired {
+		t.Errorf("tournament by id (the server leaves join_required out): %v %v", ts, err)
+	}
+	w := []*runtime.StorageWrite{{Collection: "c", Key: "k", UserID: uid, Value: `{}`}}
+	if _, err := nk.StorageWrite(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	w[0].Version = "*"
+	if _, err := nk.StorageWrite(ctx, w); err != runtime.ErrStorageRejectedVersion {
+		t.Errorf("if-none-match write over an object: %v", err)
+	}
+
+	g, err := nk.GroupCreate(ctx, uid, "g", "", "", "", "", true, nil, 10)
+	if err != nil || g.CreatorId != systemUserID {
+		t.Errorf("group without a creator id: %v %v", g, err)
+	}
+	if _, err := nk.GroupCreate(ctx, uid, "g", "", "", "", "", true, nil, 10); err != runtime.ErrGroupNameInUse {
+		t.Errorf("group name in use: %v", err)
+	}
+	if _, err := nk.GroupCreate(ctx, uid, "h", "", "", "", "", true, nil, 0); err == nil {
+		t.Error("a group with max count 0 was created")
+	}
+
+	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": 5}, map[string]any{"a": 1}, true); err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := nk.WalletLedgerList(ctx, uid, 10, "")
+	if err != nil || len(items) != 1 || items[0].GetUserID() != "" {
+		t.Fatalf("ledger %v %v", items, err)
+	}
+	b, _ := json.Marshal(items[0])
+	want := fmt.Sprintf(`{"ID":%q,"UserID":"","Changeset":{"gold":5},"Metadata":{"a":1},"CreateTime":%d,"UpdateTime":%[2]d}`,
+		items[0].GetID(), srv.Now().Unix())
+	if string(b) != want {
+		t.Errorf("ledger item as JSON\n got %s\nwant %s", b, want)
+	}
+	upd, err := nk.WalletLedgerUpdate(ctx, items[0].GetID(), map[string]any{"b": 2})
+	if err != nil || upd.GetID() != "" || upd.GetUserID() != uid || upd.GetMetadata() != nil || upd.GetChangeset()["gold"] != 5 {
+		t.Errorf("ledger update answered %v, %v", upd, err)
+	}
+	if items, _, _ := nk.WalletLedgerList(ctx, uid, 10, ""); !reflect.DeepEqual(items[0].GetMetadata(), map[string]any{"a": 1.0, "b": 2.0}) {
+		t.Errorf("metadata after an update merged %v", items[0].GetMetadata())
+	}
+	if items, _, _ := nk.WalletLedgerList(ctx, uid, 0, ""); len(items) != 0 {
+		t.Errorf("limit 0 listed %d items", len(items))
 	}
 }
