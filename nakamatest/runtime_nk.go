@@ -166,7 +166,14 @@ func (nk *moduleNK) AuthenticateTokenGenerate(userID, username string, exp int64
 
 // AccountGetId returns the user's account.
 func (nk *moduleNK) AccountGetId(ctx context.Context, userID string) (*api.Account, error) {
-	return opAs[*api.Account](ctx, nk, "GetAccount", userID, &emptypb.Empty{})
+	id, ok := parseUUID(userID)
+	if !ok {
+		return nil, errors.New("invalid user id")
+	}
+	if _, ok := nk.s.User(id); !ok {
+		return nil, errors.New("account not found")
+	}
+	return opAs[*api.Account](ctx, nk, "GetAccount", id, &emptypb.Empty{})
 }
 
 // AccountsGetId returns the accounts of the users that exist.
@@ -197,7 +204,7 @@ func (nk *moduleNK) AccountUpdateId(ctx context.Context, userID, username string
 		return err
 	}
 	if metadata != nil {
-		md, err := jsonString(metadata)
+		md, err := jsonbOf(metadata)
 		if err != nil {
 			return err
 		}
@@ -460,8 +467,8 @@ func (nk *moduleNK) WalletsUpdate(ctx context.Context, updates []*runtime.Wallet
 	}
 	now := s.clock.now().UnixNano()
 	for _, p := range work {
-		b, _ := json.Marshal(p.wallet)
-		p.u.wallet = string(b)
+		// Stored as the server's JSONB column gives it back.
+		p.u.wallet, _ = jsonbOf(p.wallet)
 		if updateLedger {
 			nk.s.modules.ledger = append(nk.s.modules.ledger, &walletLedgerItem{id: s.rand.uuid(), userID: p.u.id,
 				create: now, update: now, changeset: p.changeset, metadata: p.metadata})

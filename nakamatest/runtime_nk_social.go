@@ -131,7 +131,7 @@ func (nk *moduleNK) TournamentDelete(ctx context.Context, id string) error {
 
 // TournamentAddAttempt gives the owner more attempts.
 func (nk *moduleNK) TournamentAddAttempt(ctx context.Context, id, ownerID string, count int) error {
-	return nk.s.TournamentAddAttempt(id, ownerID, count)
+	return asRuntimeErr(nk.s.TournamentAddAttempt(id, ownerID, count))
 }
 
 // TournamentJoin joins the owner to the tournament.

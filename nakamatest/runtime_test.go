@@ -261,7 +261,7 @@ func TestModuleNakamaModuleState(t *testing.T) {
 	if err := nk.AccountUpdateId(ctx, uid, "", map[string]any{"level": 3}, "Display", "", "", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := srv.Account(uid); a.User.DisplayName != "Display" || a.User.Metadata != `{"level":3}` {
+	if a, _ := srv.Account(uid); a.User.DisplayName != "Display" || a.User.Metadata != `{"level": 3}` { // JSONB text, as on the server
 		t.Errorf("account after update: %v", a.User)
 	}
 
@@ -280,7 +280,7 @@ func TestModuleNakamaModuleState(t *testing.T) {
 	if _, _, err := nk.WalletUpdate(ctx, uid, map[string]int64{"gold": -11}, nil, true); !errors.As(err, &neg) || neg.Path != "gold" {
 		t.Errorf("overdraft: %v", err)
 	}
-	if a, _ := srv.Account(uid); a.Wallet != `{"gold":10}` {
+	if a, _ := srv.Account(uid); a.Wallet != `{"gold": 10}` {
 		t.Errorf("wallet %s", a.Wallet)
 	}
 	items, _, err := nk.WalletLedgerList(ctx, uid, 10, "")
@@ -575,4 +575,41 @@ func TestModuleNKAsServer(t *testing.T) {
 	if items, _, _ := nk.WalletLedgerList(ctx, uid, 0, ""); len(items) != 0 {
 		t.Errorf("limit 0 listed %d items", len(items))
 	}
+
+	const unknown = "a1b2c3d4-0000-4000-8000-000000000000"
+	for what, err := range map[string]error{
+		"invalid user id":                           second(nk.AccountGetId(ctx, "bad")),
+		"account not found":                         second(nk.AccountGetId(ctx, unknown)),
+		"expects notificationID to be a valid UUID": nk.NotificationsDelete(ctx, []*runtime.NotificationDelete{{UserID: uid, NotificationID: "bad"}}),
+		"tournament not found":                      nk.TournamentAddAttempt(ctx, "missing", uid, 1),
+		"leaderboard not found":                     second(nk.TournamentRecordsHaystack(ctx, "missing", uid, 10, "", 0)),
+		"expects valid session id":                  nk.SessionDisconnect(ctx, "bad"),
+	} {
+		if err == nil || err.Error() != what {
+			t.Errorf("got %v, want %q", err, what)
+		}
+	}
+	if err := nk.SessionDisconnect(ctx, unknown); err != nil {
+		t.Errorf("disconnecting an unknown session: %v", err)
+	}
+
+	other, _, _, err := nk.AuthenticateCustom(ctx, "nk-as-server-2", "asserver2", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := nk.ChannelIdBuild(ctx, uid, other, runtime.DirectMessage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := min(uid, other), max(uid, other)
+	ack, err := nk.ChannelMessageSend(ctx, dm, map[string]any{"m": 1}, uid, name, true)
+	if err != nil || ack.UserIdOne != one || ack.UserIdTwo != two {
+		t.Errorf("direct message receipt %v %v", ack, err)
+	}
+	// The runtime reads a direct chat without being in it.
+	if msgs, _, _, err := nk.ChannelMessagesList(ctx, dm, 10, true, ""); err != nil || len(msgs) != 1 || msgs[0].Content != `{"m": 1}` {
+		t.Errorf("direct chat history %v %v", msgs, err)
+	}
 }
+
+func second[T any](_ T, err error) error { return err }
