@@ -69,7 +69,8 @@ func (s *Server) serveGRPC(ctx context.Context, rt *route, dec func(any) error) 
 	if rt.h == nil {
 		return nil, status.Errorf(codes.Unimplemented, "method %s not implemented", rt.op.Name)
 	}
-	m, err := s.callHandler(ctx, nil, rt, c, req)
+	c.clientIP, c.clientPort = grpcClientAddress(ctx)
+	m, err := s.callHandler(ctx, rt, c, req)
 	if err != nil {
 		return nil, grpcStatus(err)
 	}

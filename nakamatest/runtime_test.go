@@ -178,7 +178,7 @@ func TestModuleHookTable(t *testing.T) {
 		mu.Unlock()
 		// The handlers answer an empty request from nobody with an error,
 		// or with an answer, which runs the after hook too.
-		_, err := srv.callHandler(context.Background(), nil, rt, &call{op: rt.op}, rt.op.NewRequest())
+		_, err := srv.callHandler(context.Background(), rt, &call{op: rt.op}, rt.op.NewRequest())
 		mu.Lock()
 		if !ran["RegisterBefore"+name] {
 			t.Errorf("%s: the before hook did not run", rt.op.Name)
