@@ -81,14 +81,14 @@ func (b *board) boardEvents(from, to int64, limit int) []resetEvent {
 			return out // over for good
 		}
 		_, endActive, expiry := b.deadlines(time.Unix(c, 0))
-		w := int64(math.MaxInt64)
+		var w int64 // the next event's second; 0: none is left
 		if endActive > c {
 			w = endActive
 		}
-		if expiry > c {
-			w = min(w, expiry)
+		if expiry > c && (w == 0 || expiry < w) {
+			w = expiry
 		}
-		if w > to {
+		if w == 0 || w > to {
 			return out
 		}
 		// As the server processes them: the end before the reset.
@@ -229,7 +229,9 @@ func (s *Server) scheduleResets(stop, done chan struct{}) {
 	for {
 		timer.Stop()
 		var fire <-chan time.Time
-		if next, ok := s.nextReset(); ok && !s.clock.isFixed() {
+		if s.clock.isFixed() {
+			// Only a move of the clock fires anything: wait for it.
+		} else if next, ok := s.nextReset(); ok {
 			timer.Reset(time.Unix(next, 0).Sub(s.clock.now()))
 			fire = timer.C
 		}

@@ -438,7 +438,11 @@ func TestModuleTournamentCallbacksSeconds(t *testing.T) {
 		if err := nk.TournamentCreate(ctx, "a", true, "desc", "best", "*/10 * * * * * *", nil, "", "", 0, at(5), at(25), 3, 0, 0, false, true); err != nil {
 			return err
 		}
-		return nk.TournamentCreate(ctx, "b", true, "desc", "best", "", nil, "", "", 0, at(5), at(12), 4, 0, 0, false, true)
+		if err := nk.TournamentCreate(ctx, "b", true, "desc", "best", "", nil, "", "", 0, at(5), at(12), 4, 0, 0, false, true); err != nil {
+			return err
+		}
+		// Neither a reset nor an end time: one end, then nothing ever.
+		return nk.TournamentCreate(ctx, "c", true, "desc", "best", "", nil, "", "", 0, at(5), 0, 2, 0, 0, false, true)
 	}}})
 	srv.SetTime(b.Add(-13 * time.Second))
 	if err := srv.Start(); err != nil {
@@ -449,6 +453,7 @@ func TestModuleTournamentCallbacksSeconds(t *testing.T) {
 		srv.FastForward(time.Second)
 	}
 	want := []string{
+		"end c at 7: 7 none start 5 prev none",
 		"end b at 9: 9 12 start 5 prev none",
 		"reset b at 12: 9 12 start 5 prev none",
 		"end a at 13: 13 20 start 10 prev -10",
@@ -481,6 +486,16 @@ func TestModuleResetsOnRealClock(t *testing.T) {
 			}
 			return nil
 		}); err != nil {
+			return err
+		}
+		// A tournament whose one active period is over, with neither a
+		// reset nor an end time: the scheduler must find nothing left.
+		if err := init.RegisterTournamentEnd(func(context.Context, runtime.Logger, *sql.DB, runtime.NakamaModule, *api.Tournament, int64, int64) error {
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := nk.TournamentCreate(ctx, "over", true, "desc", "best", "", nil, "", "", 0, int(before-100), 0, 10, 0, 0, false, true); err != nil {
 			return err
 		}
 		return nk.LeaderboardCreate(ctx, "every-second", false, "desc", "best", "* * * * * * *", nil, true)
