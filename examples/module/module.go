@@ -37,6 +37,7 @@ import (
 const (
 	codeInvalidArgument  = 3
 	codeNotFound         = 5
+	codeAlreadyExists    = 6
 	codePermissionDenied = 7
 )
 
@@ -136,6 +137,14 @@ func createLeague(ctx context.Context, _ runtime.Logger, _ *sql.DB, nk runtime.N
 	}
 	if err := json.Unmarshal([]byte(payload), &l); err != nil || l.ID == "" || l.Reset == "" {
 		return "", runtime.NewError(`payload must be {"id":...,"reset":...}`, codeInvalidArgument)
+	}
+	// LeaderboardCreate succeeds, changing nothing, for an id in use.
+	boards, err := nk.LeaderboardsGetId(ctx, []string{l.ID})
+	if err != nil {
+		return "", err
+	}
+	if len(boards) != 0 {
+		return "", runtime.NewError("league id in use", codeAlreadyExists)
 	}
 	if err := nk.LeaderboardCreate(ctx, l.ID, false, "desc", "best", l.Reset, map[string]any{"owner": owner}, true); err != nil {
 		return "", err

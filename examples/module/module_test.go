@@ -371,7 +371,10 @@ func TestLeagueReset(t *testing.T) {
 		if r.Leaderboard != id || r.Reset%2 != 0 || r.NextReset != r.Reset || r.PrevReset != r.Reset-2 || r.Mode != "leaderboard_reset" {
 			t.Errorf("reset %+v", r)
 		}
-		// Someone else may not delete it.
+		// Nor take its id, nor delete it.
+		if _, err := tg.client.RpcFunc(tg.ctx, tg.newPlayer(t), "create_league", string(payload)); nakama.CodeOf(err) != nakama.AlreadyExists {
+			t.Errorf("another player created the league again: %v", err)
+		}
 		other := tg.newPlayer(t)
 		if _, err := tg.client.RpcFunc(tg.ctx, other, "delete_league", id); nakama.CodeOf(err) != nakama.PermissionDenied {
 			t.Errorf("another player deleted the league: %v", err)
