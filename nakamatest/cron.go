@@ -357,6 +357,22 @@ func nearestWorkday(year int, month time.Month, d, last int) int {
 	return d
 }
 
+// lastSecond returns the minute's last matching second.
+func (c *cronSchedule) lastSecond() int {
+	s := 59
+	for s > 0 && !c.seconds[s] {
+		s--
+	}
+	return s
+}
+
+// matchesMinute reports whether every field but the second matches t.
+func (c *cronSchedule) matchesMinute(t time.Time) bool {
+	y, mo, d := t.Date()
+	h, mi, _ := t.Clock()
+	return c.years[y] && c.months[mo-1] && c.hours[h] && c.minutes[mi] && c.days(y, mo)[d]
+}
+
 // next returns the first matching instant strictly after t (compared in
 // whole seconds), or the zero time if there is none before 2100.
 func (c *cronSchedule) next(t time.Time) time.Time {
@@ -397,9 +413,19 @@ func (c *cronSchedule) next(t time.Time) time.Time {
 }
 
 // last returns the last matching instant strictly before t (compared in
-// whole seconds), or the zero time if there is none since 1970.
+// whole seconds), or the zero time if there is none since 1970, with the
+// server's quirk: when t's minute matches, the second before t does not,
+// and t is not past the minute's last matching second, the server's
+// cronexpr.Last skips the earlier matching seconds of t's minute and
+// answers the previous matching minute's last. So with "*/10 * * * * * *"
+// the last before 12:00:12 is 11:59:50, not 12:00:10. Only schedules with
+// a seconds field can tell.
 func (c *cronSchedule) last(t time.Time) time.Time {
-	t = t.UTC().Truncate(time.Second).Add(-time.Second)
+	t = t.UTC().Truncate(time.Second)
+	if s := t.Second(); s > 0 && !c.seconds[s-1] && s <= c.lastSecond() && c.matchesMinute(t) {
+		t = t.Truncate(time.Minute)
+	}
+	t = t.Add(-time.Second)
 	var (
 		daysYear  int
 		daysMonth time.Month

@@ -36,8 +36,8 @@ func (s *Server) event(ctx context.Context, c *call, req *api.Event) (*emptypb.E
 	for _, fn := range handlers {
 		fn(ctx, c.userID, proto.Clone(req).(*api.Event))
 	}
-	s.moduleEvent(ctx, runtimeCaller{userID: c.userID, username: c.username, vars: c.vars, expiry: c.expiry},
-		s.modules.events, req)
+	s.moduleEvent(ctx, runtimeCaller{userID: c.userID, username: c.username, vars: c.vars, expiry: c.expiry,
+		clientIP: c.clientIP, clientPort: c.clientPort}, s.modules.events, req)
 	return &emptypb.Empty{}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -67,7 +69,8 @@ func (s *Server) serveGRPC(ctx context.Context, rt *route, dec func(any) error) 
 	if rt.h == nil {
 		return nil, status.Errorf(codes.Unimplemented, "method %s not implemented", rt.op.Name)
 	}
-	m, err := s.callHandler(ctx, nil, rt, c, req)
+	c.clientIP, c.clientPort = grpcClientAddress(ctx)
+	m, err := s.callHandler(ctx, rt, c, req)
 	if err != nil {
 		return nil, grpcStatus(err)
 	}
@@ -109,12 +112,29 @@ func (s *Server) rpcGRPC(ctx context.Context, c *call, in *api.Rpc) (*api.Rpc, e
 	if !c.httpKey {
 		req.UserID, req.Username, req.Vars, req.Expiry = c.userID, c.username, maps.Clone(c.vars), c.expiry
 	}
+	req.ClientIP, req.ClientPort = grpcClientAddress(ctx)
 	result, err := fn(ctx, req)
 	if err != nil {
 		code, value := rpcErrorStatus(err)
 		return nil, newError(code, value.Error())
 	}
 	return &api.Rpc{Payload: result}, nil
+}
+
+// grpcClientAddress finds a gRPC caller's address as the server does: from
+// the X-Forwarded-For metadata when there is some, else the peer's
+// address. A context not of a gRPC call has neither.
+func grpcClientAddress(ctx context.Context) (ip, port string) {
+	var remote string
+	if p, ok := peer.FromContext(ctx); ok {
+		remote = p.Addr.String()
+	}
+	h := http.Header{}
+	md, _ := metadata.FromIncomingContext(ctx)
+	if xff := md.Get("x-forwarded-for"); len(xff) > 0 {
+		h.Set("X-Forwarded-For", xff[0])
+	}
+	return clientAddress(h, remote)
 }
 
 // newGRPCServer returns the gRPC server for the service, configured as the

@@ -89,6 +89,7 @@ type board struct {
 	metadata      string
 	createTime    int64
 	enableRanks   bool
+	resetMark     int64 // its resets and ends up to this second have fired (see resetState)
 
 	// Tournament settings.
 	title        string
@@ -860,9 +861,10 @@ func (s *Server) CreateLeaderboard(l Leaderboard) error {
 	}
 	s.leaderboards.boards[l.ID] = &board{
 		id: l.ID, authoritative: l.Authoritative, sortOrder: sortOrder, operator: operator,
-		reset: reset, metadata: metadata, createTime: s.clock.now().Unix(),
+		reset: reset, metadata: metadata, createTime: s.clock.now().Unix(), resetMark: s.clock.now().Unix(),
 		enableRanks: l.EnableRanks, records: map[int64]map[string]*lbRecord{},
 	}
+	s.wakeResets()
 	return nil
 }
 

@@ -207,15 +207,8 @@ func rtChatMessage(stream rtStream, channelID, messageID string, code int32, ses
 		Username: sess.username, Content: content, CreateTime: createTime, UpdateTime: updateTime, Persistent: persistent}
 	ack := &rtapi.ChannelMessageAck{ChannelId: channelID, MessageId: messageID, Code: codeValue, Username: sess.username,
 		CreateTime: createTime, UpdateTime: updateTime, Persistent: persistent}
-	switch stream.mode {
-	case streamModeRoom:
-		msg.RoomName, ack.RoomName = stream.label, stream.label
-	case streamModeGroup:
-		msg.GroupId, ack.GroupId = stream.subject, stream.subject
-	case streamModeDM:
-		msg.UserIdOne, ack.UserIdOne = stream.subject, stream.subject
-		msg.UserIdTwo, ack.UserIdTwo = stream.subcontext, stream.subcontext
-	}
+	msg.RoomName, msg.GroupId, msg.UserIdOne, msg.UserIdTwo = stream.targets()
+	ack.RoomName, ack.GroupId, ack.UserIdOne, ack.UserIdTwo = stream.targets()
 	return msg, ack
 }
 

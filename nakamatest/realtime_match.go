@@ -550,8 +550,9 @@ func (m *rtMatch) queueJoinAttempt(sess *rtSession, metadata map[string]string, 
 	if m.stopped.Load() {
 		return false
 	}
-	presence := MatchPresence{UserID: sess.userID, SessionID: sess.id, Username: sess.username, Node: matchNode,
-		Reason: runtime.PresenceReasonJoin}
+	// The server's join presences carry no reason (PresenceReasonUnknown),
+	// in MatchJoinAttempt and in MatchJoin.
+	presence := MatchPresence{UserID: sess.userID, SessionID: sess.id, Username: sess.username, Node: matchNode}
 	attempt := func() {
 		if sess.ctx.Err() != nil || m.stopped.Load() {
 			res <- matchJoinResult{}
@@ -564,6 +565,12 @@ func (m *rtMatch) queueJoinAttempt(sess *rtSession, metadata map[string]string, 
 		}
 		ctx = withRuntimeValue(ctx, runtime.RUNTIME_CTX_USER_SESSION_EXP, sess.expiry)
 		ctx = withRuntimeValue(ctx, runtime.RUNTIME_CTX_SESSION_ID, sess.id)
+		if sess.clientIP != "" {
+			ctx = withRuntimeValue(ctx, runtime.RUNTIME_CTX_CLIENT_IP, sess.clientIP)
+		}
+		if sess.clientPort != "" {
+			ctx = withRuntimeValue(ctx, runtime.RUNTIME_CTX_CLIENT_PORT, sess.clientPort)
+		}
 		var allow bool
 		var reason string
 		ok := m.callHandler("MatchJoinAttempt", func(d runtime.MatchDispatcher) any {

@@ -520,3 +520,49 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// joinProbe is echoMatch reporting the presences and context its join
+// handlers see.
+type joinProbe struct {
+	echoMatch
+	seen chan string
+}
+
+func (j joinProbe) MatchJoinAttempt(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, _ runtime.MatchDispatcher, _ int64, state any, p runtime.Presence, _ map[string]string) (any, bool, string) {
+	ip, _ := ctx.Value(runtime.RUNTIME_CTX_CLIENT_IP).(string)
+	port, _ := ctx.Value(runtime.RUNTIME_CTX_CLIENT_PORT).(string)
+	j.seen <- fmt.Sprintf("attempt reason=%d ip=%s port=%t", p.GetReason(), ip, port != "")
+	return state, true, ""
+}
+
+func (j joinProbe) MatchJoin(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, _ runtime.MatchDispatcher, _ int64, state any, ps []runtime.Presence) any {
+	j.seen <- fmt.Sprintf("join reason=%d", ps[0].GetReason())
+	return state
+}
+
+// TestRuntimeMatchJoinAsServer: as on Nakama 3.40, join presences carry
+// no reason and the join attempt's context has the client's address.
+func TestRuntimeMatchJoinAsServer(t *testing.T) {
+	e := newRTEnv(t)
+	seen := make(chan string, 4)
+	e.srv.RegisterMatch("probe", nakamatest.RuntimeMatch(joinProbe{seen: seen}, nil))
+	id, err := e.srv.CreateMatch("probe", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.connect(e.user("a"), nakama.SocketJSON, nil)
+	if _, err := a.JoinMatch(rtCtx(t), id, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := rtCtx(t)
+	for _, want := range []string{"attempt reason=0 ip=127.0.0.1 port=true", "join reason=0"} {
+		select {
+		case got := <-seen:
+			if got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %q", want)
+		}
+	}
+}

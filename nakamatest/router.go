@@ -46,6 +46,10 @@ type call struct {
 	// httpKey is true when a BearerOrHTTPKey operation presented the runtime
 	// http_key instead of a session.
 	httpKey bool
+
+	// The client's address as runtime contexts see it ("" for the
+	// runtime's own calls).
+	clientIP, clientPort string
 }
 
 // handlerFunc serves one operation: req is a fresh, decoded message of the
@@ -354,7 +358,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(sw, err)
 		return
 	}
-	resp, err := s.callHandler(r.Context(), r, rt, c, req)
+	c.clientIP, c.clientPort = clientAddress(r.Header, r.RemoteAddr)
+	resp, err := s.callHandler(r.Context(), rt, c, req)
 	if err != nil {
 		s.writeError(sw, err)
 		return

@@ -87,6 +87,8 @@ type moduleState struct {
 
 	// ledger is the wallet ledger, guarded by Server.mu (unlike the rest).
 	ledger []*walletLedgerItem
+
+	resets resetState // has its own locks; see runtime_resets.go
 }
 
 // A hook sees the request after authentication; a before hook may replace
@@ -232,7 +234,14 @@ func runtimeCode(err error) error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return newError(Internal, err.Error())
+	return newError(Internal, serverText(err))
+}
+
+// serverText is an error's text as a client sees it: the NakamaModule's
+// errors read as the server's, without the prefix they share with the
+// direct API's.
+func serverText(err error) string {
+	return strings.TrimPrefix(err.Error(), "nakamatest: ")
 }
 
 // recovered turns a panic of module code into an error, logged with its

@@ -272,3 +272,54 @@ func (*loopMatch) MatchSignal(_ context.Context, _ runtime.Logger, _ *sql.DB, _ 
 	v, _ := st.(map[string]any)[data].(int)
 	return st, strconv.Itoa(v)
 }
+
+// TestModuleContextsAsServer pins contexts Nakama 3.40 gave a probe
+// module: an after-authenticate hook sees the new session's user, a
+// client's event its address, and session_end its close reason ("" for a
+// client's close) at a whole second.
+func TestModuleContextsAsServer(t *testing.T) {
+	type seen struct{ what, user, name, ip, reason string }
+	got := make(chan seen, 8)
+	e := moduleEnv(t, func(_ context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, init runtime.Initializer) error {
+		rec := func(ctx context.Context, what, reason string) {
+			got <- seen{what, ctxString(ctx, runtime.RUNTIME_CTX_USER_ID), ctxString(ctx, runtime.RUNTIME_CTX_USERNAME),
+				ctxString(ctx, runtime.RUNTIME_CTX_CLIENT_IP), reason}
+		}
+		if err := init.RegisterAfterAuthenticateDevice(func(ctx context.Context, _ runtime.Logger, _ *sql.DB, _ runtime.NakamaModule, _ *api.Session, _ *api.AuthenticateDeviceRequest) error {
+			rec(ctx, "auth", "")
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := init.RegisterEvent(func(ctx context.Context, _ runtime.Logger, evt *api.Event) { rec(ctx, "event", "") }); err != nil {
+			return err
+		}
+		return init.RegisterEventSessionEnd(func(ctx context.Context, _ runtime.Logger, evt *api.Event) {
+			reason, ok := evt.Properties["reason"]
+			if !ok || evt.Timestamp.GetNanos() != 0 {
+				reason = "bad event " + evt.String()
+			}
+			rec(ctx, "end", reason)
+		})
+	})
+	ctx := rtCtx(t)
+	s, err := e.client.AuthenticateDevice(ctx, "device-contexts-0001", &nakama.AuthenticateOptions{Username: "ctxuser"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.Event(ctx, s, "hello", nil); err != nil {
+		t.Fatal(err)
+	}
+	c := e.connect(s, nakama.SocketJSON, nil)
+	c.Close()
+	for _, what := range []string{"auth", "event", "end"} {
+		select {
+		case g := <-got:
+			if g.what != what || g.user != s.UserID() || g.name != "ctxuser" || g.ip != "127.0.0.1" || g.reason != "" {
+				t.Errorf("%s: %+v", what, g)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %s call", what)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package nakamatest
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -28,16 +27,14 @@ func hookName(rt *route) string {
 // replace the request or reject it (a nil request answers NotFound
 // "Requested resource was not found."), the after hook sees the answer and
 // its error is only logged. Every transport serves operations through it.
-func (s *Server) callHandler(ctx context.Context, r *http.Request, rt *route, c *call, req proto.Message) (proto.Message, error) {
+func (s *Server) callHandler(ctx context.Context, rt *route, c *call, req proto.Message) (proto.Message, error) {
 	name := hookName(rt)
 	before, after := s.modules.before[name], s.modules.after[name]
 	if before == nil && after == nil {
 		return rt.h(ctx, c, req)
 	}
-	caller := runtimeCaller{userID: c.userID, username: c.username, vars: c.vars, expiry: c.expiry}
-	if r != nil {
-		caller.clientIP, caller.clientPort = clientAddress(r.Header, r.RemoteAddr)
-	}
+	caller := runtimeCaller{userID: c.userID, username: c.username, vars: c.vars, expiry: c.expiry,
+		clientIP: c.clientIP, clientPort: c.clientPort}
 	if before != nil {
 		out, err := s.runBefore(s.runtimeContext(ctx, "before", caller), name, before, req)
 		if err != nil {
@@ -51,6 +48,13 @@ func (s *Server) callHandler(ctx context.Context, r *http.Request, rt *route, c 
 	resp, err := rt.h(ctx, c, req)
 	if err != nil || after == nil {
 		return resp, err
+	}
+	if sess, ok := resp.(*api.Session); ok && caller.userID == "" {
+		// After authenticating or refreshing, the server's context has
+		// the session's user, vars and expiry.
+		if cl, ok := parseToken(s.opts.EncryptionKey, sess.Token, s.clock.now()); ok {
+			caller.userID, caller.username, caller.vars, caller.expiry = cl.UserID, cl.Username, cl.Vars, cl.ExpiresAt
+		}
 	}
 	if err := s.runAfter(s.runtimeContext(ctx, "after", caller), name, after, resp, req); err != nil {
 		s.modules.log.Error("after hook of %s failed: %v", name, err)
@@ -182,6 +186,13 @@ func (s *Server) sessionEvent(sess *rtSession, name string, fns []func(context.C
 	}
 	caller := runtimeCaller{userID: sess.userID, username: sess.username, vars: sess.vars, expiry: sess.expiry,
 		sessionID: sess.id, lang: sess.lang, clientIP: sess.clientIP, clientPort: sess.clientPort}
-	evt := &api.Event{Name: name, Properties: map[string]string{}, Timestamp: timestamppb.New(s.clock.now())}
+	// As the server's: whole seconds, and the end's close reason ("" for
+	// a client's normal close).
+	evt := &api.Event{Name: name, Timestamp: &timestamppb.Timestamp{Seconds: s.clock.now().Unix()}}
+	if name == "session_end" {
+		sess.closeMu.Lock()
+		evt.Properties = map[string]string{"reason": sess.closeReason}
+		sess.closeMu.Unlock()
+	}
 	s.moduleEvent(context.Background(), caller, fns, evt)
 }

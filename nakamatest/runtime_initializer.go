@@ -38,6 +38,7 @@ func (i *moduleInitializer) RegisterRpc(id string, fn func(ctx context.Context, 
 				// The code travels as the runtime's; rpc.go maps an invalid one.
 				return result, newError(Code(re.Code), re.Message)
 			}
+			return result, errors.New(serverText(err))
 		}
 		return result, err
 	})

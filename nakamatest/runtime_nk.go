@@ -2,9 +2,11 @@ package nakamatest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -54,9 +56,44 @@ func opAs[Resp proto.Message](ctx context.Context, nk *moduleNK, name, userID st
 	}
 	resp, err := rt.h(ctx, c, req)
 	if err != nil {
-		return zero, err
+		return zero, asRuntimeErr(err)
 	}
 	return resp.(Resp), nil
+}
+
+// runtimeErrs are the errors the server's runtime returns where its API
+// answers with the message: the API maps the same core errors to them.
+var runtimeErrs = map[string]error{
+	"Leaderboard not found.": runtime.ErrLeaderboardNotFound,
+	"Tournament not found.":  runtime.ErrTournamentNotFound,
+	"Tournament cannot be joined as it has reached its max size.": runtime.ErrTournamentMaxSizeReached,
+	"Tournament has reached max size.":                            runtime.ErrTournamentMaxSizeReached,
+	"Tournament is not active and cannot accept new joins.":       runtime.ErrTournamentOutsideDuration,
+	"Tournament is not active and cannot accept new scores.":      runtime.ErrTournamentOutsideDuration,
+	"Tournament has ended.":                                       runtime.ErrTournamentOutsideDuration,
+	"Tournament only allows authoritative score submissions.":     runtime.ErrTournamentAuthoritative,
+	"Reached allowed max number of score attempts.":               runtime.ErrTournamentWriteMaxNumScoreReached,
+	"Must join tournament before attempting to write value.":      runtime.ErrTournamentWriteJoinRequired,
+	"Storage write rejected - version check failed.":              runtime.ErrStorageRejectedVersion,
+	"Storage write rejected - permission denied.":                 runtime.ErrStorageRejectedPermission,
+	"Group name is in use.":                                       runtime.ErrGroupNameInUse,
+	"Group not found.":                                            runtime.ErrGroupNotFound,
+	"Group is full.":                                              runtime.ErrGroupFull,
+	"Cannot leave group when you are the last superadmin.":        runtime.ErrGroupLastSuperadmin,
+}
+
+// asRuntimeErr turns an error of the API's handlers or the direct API into
+// the one the runtime's method returns on the server, so that a module
+// sees (and passes on to its clients) the same error: a plain error, which
+// reaches a client as Internal with its text.
+func asRuntimeErr(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if re := runtimeErrs[e.Message]; re != nil {
+			return re
+		}
+	}
+	return err
 }
 
 func jsonString(v map[string]any) (string, error) {
@@ -129,7 +166,14 @@ func (nk *moduleNK) AuthenticateTokenGenerate(userID, username string, exp int64
 
 // AccountGetId returns the user's account.
 func (nk *moduleNK) AccountGetId(ctx context.Context, userID string) (*api.Account, error) {
-	return opAs[*api.Account](ctx, nk, "GetAccount", userID, &emptypb.Empty{})
+	id, ok := parseUUID(userID)
+	if !ok {
+		return nil, errors.New("invalid user id")
+	}
+	if _, ok := nk.s.User(id); !ok {
+		return nil, errors.New("account not found")
+	}
+	return opAs[*api.Account](ctx, nk, "GetAccount", id, &emptypb.Empty{})
 }
 
 // AccountsGetId returns the accounts of the users that exist.
@@ -160,7 +204,7 @@ func (nk *moduleNK) AccountUpdateId(ctx context.Context, userID, username string
 		return err
 	}
 	if metadata != nil {
-		md, err := jsonString(metadata)
+		md, err := jsonbOf(metadata)
 		if err != nil {
 			return err
 		}
@@ -302,7 +346,7 @@ func (nk *moduleNK) StorageWrite(ctx context.Context, writes []*runtime.StorageW
 		ack, err := nk.s.WriteStorageObject(StorageWrite{Collection: w.Collection, Key: w.Key, UserID: w.UserID,
 			Value: w.Value, Version: w.Version, PermissionRead: &pr, PermissionWrite: &pw})
 		if err != nil {
-			return nil, err
+			return nil, asRuntimeErr(err)
 		}
 		out = append(out, ack)
 	}
@@ -329,8 +373,7 @@ func (nk *moduleNK) StorageWriteRetry(ctx context.Context, reads []*runtime.Stor
 		if err == nil {
 			return acks, nil
 		}
-		var e *Error
-		if !errors.As(err, &e) || e.Code != InvalidArgument {
+		if !errors.Is(err, runtime.ErrStorageRejectedVersion) {
 			return nil, err
 		}
 	}
@@ -424,8 +467,8 @@ func (nk *moduleNK) WalletsUpdate(ctx context.Context, updates []*runtime.Wallet
 	}
 	now := s.clock.now().UnixNano()
 	for _, p := range work {
-		b, _ := json.Marshal(p.wallet)
-		p.u.wallet = string(b)
+		// Stored as the server's JSONB column gives it back.
+		p.u.wallet, _ = jsonbOf(p.wallet)
 		if updateLedger {
 			nk.s.modules.ledger = append(nk.s.modules.ledger, &walletLedgerItem{id: s.rand.uuid(), userID: p.u.id,
 				create: now, update: now, changeset: p.changeset, metadata: p.metadata})
@@ -454,46 +497,72 @@ func (w *walletLedgerItem) GetMetadata() map[string]any {
 	return m
 }
 
+// MarshalJSON encodes the item as the server's own item type encodes, so
+// a module that sends items to clients sends the same JSON.
+func (w *walletLedgerItem) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID         string
+		UserID     string
+		Changeset  map[string]int64
+		Metadata   map[string]any
+		CreateTime int64
+		UpdateTime int64
+	}{w.id, w.userID, w.changeset, w.GetMetadata(), w.GetCreateTime(), w.GetUpdateTime()})
+}
+
 // WalletLedgerList lists the user's wallet changes, newest first; the
-// cursor is not modelled (all items come in one page of up to limit).
+// cursor is not modelled (all items come in one page of up to limit). As
+// on the server, the items leave the user id empty, and a limit of 0
+// lists none.
 func (nk *moduleNK) WalletLedgerList(ctx context.Context, userID string, limit int, cursor string) ([]runtime.WalletLedgerItem, string, error) {
 	id, ok := parseUUID(userID)
 	if !ok {
-		return nil, "", errors.New("expects a valid user ID")
+		return nil, "", errors.New("expects a valid user id")
 	}
 	if limit < 0 || limit > 100 {
 		return nil, "", errors.New("expects limit to be 0-100")
 	}
-	if limit == 0 {
-		limit = 100
-	}
 	nk.s.mu.Lock()
 	defer nk.s.mu.Unlock()
-	var out []runtime.WalletLedgerItem
+	out := []runtime.WalletLedgerItem{}
 	for _, it := range slices.Backward(nk.s.modules.ledger) {
 		if it.userID == id && len(out) < limit {
-			out = append(out, it)
+			// A copy: the module reads it while WalletLedgerUpdate may
+			// change the original.
+			c := *it
+			c.userID = ""
+			out = append(out, &c)
 		}
 	}
 	return out, "", nil
 }
 
-// WalletLedgerUpdate replaces a ledger item's metadata.
+// WalletLedgerUpdate merges metadata's keys into a ledger item's, as the
+// server's "metadata || new" does, and returns what the server returns:
+// the item's user id, changeset and times, without its id or metadata.
 func (nk *moduleNK) WalletLedgerUpdate(ctx context.Context, itemID string, metadata map[string]any) (runtime.WalletLedgerItem, error) {
-	md, err := jsonString(metadata)
-	if err != nil {
-		return nil, err
+	if _, ok := parseUUID(itemID); !ok {
+		return nil, errors.New("expects a valid item id")
 	}
 	nk.s.mu.Lock()
 	defer nk.s.mu.Unlock()
 	for _, it := range nk.s.modules.ledger {
 		if it.id == itemID {
+			merged := it.GetMetadata()
+			if merged == nil {
+				merged = map[string]any{}
+			}
+			maps.Copy(merged, metadata)
+			md, err := jsonString(merged)
+			if err != nil {
+				return nil, err
+			}
 			it.metadata = md
 			it.update = nk.s.clock.now().UnixNano()
-			return it, nil
+			return &walletLedgerItem{userID: it.userID, changeset: it.changeset, create: it.create, update: it.update}, nil
 		}
 	}
-	return nil, errors.New("wallet ledger item not found")
+	return nil, sql.ErrNoRows // what the server's query answers
 }
 
 // Events, metrics, satori and fleet.

@@ -295,7 +295,11 @@ func (nk *moduleNK) TournamentRecordsHaystack(ctx context.Context, id, ownerID s
 	if expiry != 0 {
 		req.Expiry = wrapperspb.Int64(expiry)
 	}
-	return opAs[*api.TournamentRecordList](ctx, nk, "ListTournamentRecordsAroundOwner", "", req)
+	l, err := opAs[*api.TournamentRecordList](ctx, nk, "ListTournamentRecordsAroundOwner", "", req)
+	if errors.Is(err, runtime.ErrTournamentNotFound) {
+		err = runtime.ErrLeaderboardNotFound // the server's core says so here
+	}
+	return l, err
 }
 
 // LeaderboardList lists leaderboards (not tournaments) by id; the cursor

@@ -135,7 +135,7 @@ func (nk *moduleNK) sessionLocked(userID, sessionID string) (*rtSession, error) 
 	}
 	sess := nk.s.realtime.sessions[sid]
 	if sess == nil || sess.userID != uid {
-		return nil, errors.New("session not found for this user")
+		return nil, errors.New("session not found") // the server's stream manager's text
 	}
 	return sess, nil
 }
@@ -284,14 +284,17 @@ func (nk *moduleNK) streamSend(st rtStream, env *rtapi.Envelope, presences []run
 
 // SessionDisconnect closes a socket session. It does not wait for the
 // session to end, so a function running on that session may call it.
+// An unknown session is no error, as on the server.
 func (nk *moduleNK) SessionDisconnect(ctx context.Context, sessionID string, reason ...runtime.PresenceReason) error {
+	sid, ok := parseUUID(sessionID)
+	if !ok {
+		return errors.New("expects valid session id")
+	}
 	nk.s.mu.Lock()
 	defer nk.s.mu.Unlock()
-	sess := nk.s.realtime.sessions[sessionID]
-	if sess == nil {
-		return errors.New("session not found")
+	if sess := nk.s.realtime.sessions[sid]; sess != nil {
+		sess.initClose("server-side session disconnect", false, false)
 	}
-	sess.initClose("server-side session disconnect", false, false)
 	return nil
 }
 
@@ -392,10 +395,13 @@ func (nk *moduleNK) ChannelMessageSend(ctx context.Context, channelID string, co
 		msg = s.persistChannelMessageLocked(cs, msg).apiMessage(cs, channelID)
 	} else {
 		msg.CreateTime, msg.UpdateTime = timestamp(now), timestamp(now)
+		msg.RoomName, msg.GroupId, msg.UserIdOne, msg.UserIdTwo = cs.targets()
 	}
 	s.rtSendToStreamLocked(cs, &rtapi.Envelope{Message: &rtapi.Envelope_ChannelMessage{ChannelMessage: msg}})
-	return &rtapi.ChannelMessageAck{ChannelId: channelID, MessageId: msg.MessageId, Code: msg.Code, Username: senderUsername,
-		CreateTime: msg.CreateTime, UpdateTime: msg.UpdateTime, Persistent: msg.Persistent}, nil
+	ack := &rtapi.ChannelMessageAck{ChannelId: channelID, MessageId: msg.MessageId, Code: msg.Code, Username: senderUsername,
+		CreateTime: msg.CreateTime, UpdateTime: msg.UpdateTime, Persistent: msg.Persistent}
+	ack.RoomName, ack.GroupId, ack.UserIdOne, ack.UserIdTwo = cs.targets()
+	return ack, nil
 }
 
 // ChannelMessagesList lists a channel's stored messages.
@@ -456,6 +462,12 @@ func (nk *moduleNK) NotificationsDelete(ctx context.Context, notifications []*ru
 	for _, n := range notifications {
 		if n == nil {
 			return errors.New("expects notification to be set")
+		}
+		if _, ok := parseUUID(n.UserID); !ok {
+			return errors.New("expects userID to be a valid UUID")
+		}
+		if _, ok := parseUUID(n.NotificationID); !ok {
+			return errors.New("expects notificationID to be a valid UUID")
 		}
 		if err := nk.NotificationsDeleteId(ctx, n.UserID, []string{n.NotificationID}); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heroiclabs/nakama-common/api"
+	"github.com/heroiclabs/nakama-common/runtime"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -59,7 +60,8 @@ func recordWrite(write func(string, RecordWrite) (*api.LeaderboardRecord, error)
 	if operator != nil {
 		w.Operator = api.Operator(*operator)
 	}
-	return write(id, w)
+	r, err := write(id, w)
+	return r, asRuntimeErr(err)
 }
 
 // LeaderboardRecordDelete deletes the owner's record.
@@ -129,7 +131,7 @@ func (nk *moduleNK) TournamentDelete(ctx context.Context, id string) error {
 
 // TournamentAddAttempt gives the owner more attempts.
 func (nk *moduleNK) TournamentAddAttempt(ctx context.Context, id, ownerID string, count int) error {
-	return nk.s.TournamentAddAttempt(id, ownerID, count)
+	return asRuntimeErr(nk.s.TournamentAddAttempt(id, ownerID, count))
 }
 
 // TournamentJoin joins the owner to the tournament.
@@ -143,6 +145,7 @@ func (nk *moduleNK) TournamentsGetId(ctx context.Context, tournamentIDs []string
 	var out []*api.Tournament
 	for _, id := range tournamentIDs {
 		if t, ok := nk.s.TournamentInfo(id); ok {
+			t.JoinRequired = false // the server's read of one by id leaves it out
 			out = append(out, t)
 		}
 	}
@@ -195,16 +198,48 @@ func (nk *moduleNK) GroupsGetId(ctx context.Context, groupIDs []string) ([]*api.
 }
 
 // GroupCreate creates a group with userID as its superadmin.
+// userID is its superadmin; creatorID, the creator it records, is the nil
+// user when empty, as on the server.
 func (nk *moduleNK) GroupCreate(ctx context.Context, userID, name, creatorID, langTag, description, avatarUrl string, open bool, metadata map[string]any, maxCount int) (*api.Group, error) {
-	md, err := jsonString(metadata)
-	if err != nil {
-		return nil, err
+	uid, ok := parseUUID(userID)
+	if !ok {
+		return nil, errors.New("expects user ID to be a valid identifier")
 	}
 	if name == "" {
 		return nil, errors.New("expects group name not be empty")
 	}
-	return nk.s.CreateGroup(userID, NewGroup{Name: name, Description: description, AvatarURL: avatarUrl, LangTag: langTag,
-		Metadata: md, Open: open, MaxCount: maxCount})
+	creator := systemUserID
+	if creatorID != "" {
+		if creator, ok = parseUUID(creatorID); !ok {
+			return nil, errors.New("expects creator ID to be a valid identifier")
+		}
+	}
+	md, err := jsonString(metadata)
+	if err != nil {
+		return nil, err
+	}
+	if maxCount < 1 {
+		return nil, errors.New("expects max_count to be >= 1")
+	}
+	if uid == systemUserID {
+		return nil, runtime.ErrGroupCreatorInvalid
+	}
+	s := nk.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.mustUser(uid)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.createGroupLocked(u.id, creator, NewGroup{Name: name, Description: description, AvatarURL: avatarUrl,
+		LangTag: langTag, Metadata: md, Open: open, MaxCount: maxCount}, s.groupNow())
+	if errors.Is(err, errGroupNameInUse) {
+		return nil, runtime.ErrGroupNameInUse
+	}
+	if err != nil {
+		return nil, err
+	}
+	return g.apiGroup(), nil
 }
 
 // GroupDelete deletes a group.
@@ -281,7 +316,7 @@ func (nk *moduleNK) FriendsBlock(ctx context.Context, userID string, username st
 
 // apiLeaderboard describes a leaderboard as the runtime returns it.
 func apiLeaderboard(b *board, now time.Time) *api.Leaderboard {
-	l := &api.Leaderboard{Id: b.id, SortOrder: uint32(b.sortOrder), Operator: api.Operator(b.operator), Metadata: b.metadata,
+	l := &api.Leaderboard{Id: b.id, SortOrder: uint32(b.sortOrder), Operator: api.Operator(b.operator + 1), Metadata: b.metadata,
 		CreateTime: timestamppb.New(time.Unix(b.createTime, 0)), Authoritative: b.authoritative}
 	if exp := b.resetExpiry(now); exp != 0 {
 		l.NextReset = uint32(exp)

@@ -233,6 +233,7 @@ func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults()}
 	s.log = s.opts.Logger
 	s.st.init(s.clock.now())
+	s.modules.resets.wake = make(chan struct{}, 1)
 	s.buildRoutes()
 	s.registerAreas()
 	s.grpcDesc = s.grpcService()
@@ -288,7 +289,11 @@ func (s *Server) Start() error {
 	if err := s.loadModules(); err != nil {
 		return err
 	}
-	return s.listen(s.opts.Addr, s.opts.GRPCAddr)
+	if err := s.listen(s.opts.Addr, s.opts.GRPCAddr); err != nil {
+		return err
+	}
+	s.startResets()
+	return nil
 }
 
 // Restart closes every connection and the listeners, as a server bounce
@@ -310,7 +315,11 @@ func (s *Server) Restart() error {
 	// sockets; with the listener closed and every upgrade done, they are
 	// all registered and can be dropped for good.
 	s.dropConnections()
-	return s.listen(s.addr, s.grpcAddr)
+	if err := s.listen(s.addr, s.grpcAddr); err != nil {
+		return err
+	}
+	s.startResets()
+	return nil
 }
 
 // listen binds addr and grpcAddr and starts the serve goroutines; s.life
@@ -400,6 +409,7 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	s.stop()
+	s.stopResets()
 	s.life.Unlock()
 	for _, fn := range s.onClose {
 		fn()

@@ -592,7 +592,7 @@ func (s *Server) CreateTournament(t Tournament) error {
 	now := s.clock.now().Unix()
 	b := &board{
 		id: t.ID, authoritative: t.Authoritative, sortOrder: sortOrder, operator: operator,
-		reset: reset, metadata: metadata, createTime: now, enableRanks: t.EnableRanks,
+		reset: reset, metadata: metadata, createTime: now, resetMark: now, enableRanks: t.EnableRanks,
 		title: t.Title, description: t.Description, category: t.Category, duration: int64(t.Duration),
 		startTime: t.StartTime, endTime: t.EndTime, joinRequired: t.JoinRequired,
 		maxSize: t.MaxSize, maxNumScore: t.MaxNumScore, records: map[int64]map[string]*lbRecord{},
@@ -607,6 +607,7 @@ func (s *Server) CreateTournament(t Tournament) error {
 		b.maxNumScore = defaultMaxNumScore
 	}
 	s.leaderboards.boards[t.ID] = b
+	s.wakeResets()
 	return nil
 }
 
