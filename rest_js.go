@@ -22,12 +22,15 @@ type RESTOptions struct {
 // names, int64 as strings, zero values omitted, unknown fields ignored. In a
 // browser (js/wasm) it sends through the browser's fetch, so a program
 // links no net/http; cancelling a call's context aborts its request. Its
-// requests, results and errors are those of the native build. It is safe
+// requests, results and errors are those of the native build, and a failed
+// fetch is transient (Temporary) as a native transport failure is. It is safe
 // for concurrent use; like every call that waits, Send must not run inside
 // a JavaScript event callback (see the package doc).
 type RESTAdapter struct {
 	base      *url.URL
-	serverKey string
+	prefix    string  // base's escaped path
+	keyForms  secrets // the server key in every form an echo could hold it
+	basicAuth string  // the Authorization header of AuthBasic operations
 	timeout   time.Duration
 }
 
@@ -41,7 +44,8 @@ func NewRESTAdapter(serverURL, serverKey string, opts *RESTOptions) (*RESTAdapte
 	if err != nil {
 		return nil, err
 	}
-	a := &RESTAdapter{base: u, serverKey: serverKey, timeout: DefaultTimeout}
+	a := &RESTAdapter{base: u, prefix: u.EscapedPath(), timeout: DefaultTimeout}
+	a.keyForms, a.basicAuth = restKeys(serverKey)
 	if opts != nil && opts.Timeout != 0 {
 		a.timeout = opts.Timeout
 	}
@@ -53,7 +57,7 @@ func (a *RESTAdapter) ServerURL() string { return a.base.String() }
 
 // Send sends one call over REST. See ClientAdapter.
 func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
-	r, err := newRESTRequest(a.base, a.serverKey, call)
+	u, body, err := a.target(call)
 	if err != nil {
 		return err
 	}
@@ -65,19 +69,31 @@ func (a *RESTAdapter) Send(ctx context.Context, call *Call) error {
 	// No User-Agent: browsers set their own, and a header of ours would
 	// cost a cross-origin page a preflight request.
 	header := map[string]any{"Accept": "application/json"}
-	if r.body != nil {
+	if body != nil {
 		header["Content-Type"] = "application/json"
 	}
-	if r.auth != "" {
-		header["Authorization"] = r.auth
+	if auth := a.authorization(call); auth != "" {
+		header["Authorization"] = auth
 	}
-	ans, err := jsFetch(ctx, r.method, r.url, header, r.body, restReadLimit)
+	ans, err := jsFetch(ctx, call.Operation.Method, u.String(), header, body, restReadLimit)
 	if err != nil {
-		return redactURLError(err)
+		// The browser does not say how far a failed fetch got, so it may
+		// have been sent: Temporary, never SafeToRetry.
+		return a.scrub(&transportError{err: redactURLError(err)}, call)
 	}
 	if ans.readErr != nil && ans.status >= 200 && ans.status <= 299 {
 		// An error answer is decoded as far as it was read.
-		return fmt.Errorf("reading response: %w", ans.readErr)
+		return a.scrub(&transportError{err: fmt.Errorf("reading response: %w", ans.readErr)}, call)
 	}
-	return decodeRESTAnswer(ans.status, ans.reason, ans.body, call)
+	return a.decodeAnswer(ans.status, ans.reason, ans.body, call)
+}
+
+// restReadLimit is how much of an answer with status an adapter reads: past
+// it, an error body is decoded as far as it goes and a success body is
+// refused (decodeAnswer sees one byte more than it allows).
+func restReadLimit(status int) int64 {
+	if status < 200 || status > 299 {
+		return maxErrorBody
+	}
+	return maxSuccessBody + 1
 }

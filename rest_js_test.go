@@ -26,6 +26,22 @@ func fetchCall(t *testing.T, i int) (method, url string, header map[string]strin
 	return init.Get("method").String(), c.Get("url").String(), header, body
 }
 
+// fetchClient returns a client over a faked fetch and a session whose
+// token is tok.
+func fetchClient(t *testing.T, serverKey string, opts *ClientOptions) (c *DefaultClient, s *Session, tok string) {
+	t.Helper()
+	jsFakes(t)
+	c, err := NewClient("http://nakama.test:7350", serverKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, ref := bhPair(time.Now(), time.Hour, 24*time.Hour, nil)
+	if s, err = RestoreSession(tok, ref); err != nil {
+		t.Fatal(err)
+	}
+	return c, s, tok
+}
+
 // TestFetchRequests checks what the fetch adapter sends, with the server
 // key and with a session token, and that it decodes the answers.
 func TestFetchRequests(t *testing.T) {
@@ -73,16 +89,7 @@ func TestFetchRequests(t *testing.T) {
 // TestFetchErrors checks the errors the fetch adapter returns: the
 // server's, a proxy's page, a network failure, with no token in any.
 func TestFetchErrors(t *testing.T) {
-	jsFakes(t)
-	c, err := NewClient("http://nakama.test:7350", "", &ClientOptions{DisableRetry: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, ref := bhPair(time.Now(), time.Hour, 24*time.Hour, nil)
-	s, err := RestoreSession(tok, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s, tok := fetchClient(t, "", &ClientOptions{DisableRetry: true})
 	ctx := bhCtx(t)
 	for _, tc := range []struct {
 		name, answer string
@@ -151,5 +158,43 @@ func TestFetchAbort(t *testing.T) {
 	}
 	if n := js.Global().Get("__aborts").Int(); n != 2 {
 		t.Errorf("%d requests aborted, want 2", n)
+	}
+}
+
+// TestFetchRetryContract checks that a failed fetch is a transport failure
+// under the retry contract: an idempotent call is sent again and succeeds, a
+// sign-in that may create its account is not (the fetch may have reached
+// the server), and the server key echoed by a proxy's page in any form is
+// scrubbed as natively.
+func TestFetchRetryContract(t *testing.T) {
+	c, s, _ := fetchClient(t, "secret-key", &ClientOptions{Retry: RetryConfig{BaseDelay: time.Millisecond}})
+	ctx := bhCtx(t)
+	jsRun(t, `let n = 0; globalThis.__fetchAnswer = () => n++ === 0
+		? Promise.reject(new TypeError("fetch failed"))
+		: Promise.resolve(new Response('{"user":{"id":"u1"}}', {status: 200}));`)
+	if _, err := c.GetAccount(ctx, s); err != nil {
+		t.Fatalf("GetAccount after one failed fetch: %v", err)
+	}
+	if n := js.Global().Get("__fetchCalls").Length(); n != 2 {
+		t.Errorf("%d fetches, want 2", n)
+	}
+
+	jsRun(t, `globalThis.__fetchCalls.length = 0;
+		globalThis.__fetchAnswer = () => Promise.reject(new TypeError("fetch failed"));`)
+	_, err := c.AuthenticateDevice(ctx, "device-0123456789", nil)
+	var te interface{ Temporary() bool }
+	if err == nil || !errors.As(err, &te) || !te.Temporary() || SafeToRetry(err) {
+		t.Errorf("failed fetch: %v, want a Temporary error that is not SafeToRetry", err)
+	}
+	if n := js.Global().Get("__fetchCalls").Length(); n != 1 {
+		t.Errorf("a creating sign-in was fetched %d times, want once", n)
+	}
+
+	// "c2VjcmV0LWtleTo=" is the key's basic-auth form.
+	jsRun(t, `globalThis.__fetchAnswer = () => Promise.resolve(new Response(
+		'<html>denied for secret-key (c2VjcmV0LWtleTo=)</html>', {status: 403, statusText: "Forbidden"}));`)
+	_, err = c.AuthenticateDevice(ctx, "device-0123456789", nil)
+	if err == nil || strings.Contains(err.Error(), "secret-key") || strings.Contains(err.Error(), "c2VjcmV0LWtleTo=") {
+		t.Errorf("the server key is in the error: %v", err)
 	}
 }
