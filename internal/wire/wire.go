@@ -10,8 +10,9 @@
 // The match data messages, the hot path of a realtime game, have hand-written
 // codecs that build no intermediate envelope on encode and skip protojson's
 // reflection on decode; every other message goes through the protobuf
-// runtime. The hand-written decoder falls back to protojson whenever a frame
-// holds anything it does not expect, so it never changes what is accepted.
+// runtime. The hand-written decoders fall back to the runtime (protojson or
+// proto.Unmarshal) whenever a frame holds anything they do not expect, so
+// they never change what is accepted or what it decodes to.
 package wire
 
 import (
@@ -66,18 +67,20 @@ func (f Format) Append(buf []byte, env *rtapi.Envelope) ([]byte, error) {
 // ignored, so a newer server's additions do not break an older client; a
 // message type it does not know leaves the envelope's Message nil.
 func (f Format) Decode(b []byte) (*rtapi.Envelope, error) {
-	env := &rtapi.Envelope{}
 	if f == JSON {
 		if md, cid, ok := decodeMatchDataJSON(b); ok {
-			env.Cid = cid
-			env.Message = &rtapi.Envelope_MatchData{MatchData: md}
-			return env, nil
+			return &rtapi.Envelope{Cid: cid, Message: &rtapi.Envelope_MatchData{MatchData: md}}, nil
 		}
+		env := &rtapi.Envelope{}
 		if err := jsonUnmarshal.Unmarshal(b, env); err != nil {
 			return nil, err
 		}
 		return env, nil
 	}
+	if env, ok := decodeMatchDataProto(b); ok {
+		return env, nil
+	}
+	env := &rtapi.Envelope{}
 	if err := pbUnmarshal.Unmarshal(b, env); err != nil {
 		return nil, err
 	}
