@@ -24,12 +24,14 @@ const (
 	stringValueValue = 1 // google.protobuf.StringValue.value
 )
 
-// pbMatchData is a match data envelope as read from a frame: its strings
-// and bytes still alias the frame.
-type pbMatchData struct {
+// matchDataFields is a match data envelope as either hand-written decoder
+// reads it from a frame: its strings, and its data unless dataOwned, still
+// alias the frame.
+type matchDataFields struct {
 	cid, matchID                []byte
 	opCode                      int64
 	data                        []byte
+	dataOwned                   bool
 	reliable                    bool
 	hasPresence                 bool
 	userID, sessionID, username []byte
@@ -46,7 +48,7 @@ type pbMatchData struct {
 // varint or length. Scalars given twice take the last value, as in the
 // runtime.
 func decodeMatchDataProto(b []byte) (*rtapi.Envelope, bool) {
-	var r pbMatchData
+	var r matchDataFields
 	var md []byte
 	seen := false
 	for len(b) > 0 {
@@ -118,7 +120,7 @@ func pbString(typ protowire.Type, v []byte) bool {
 	return typ == protowire.BytesType && utf8.Valid(v)
 }
 
-func (r *pbMatchData) matchData(b []byte) bool {
+func (r *matchDataFields) matchData(b []byte) bool {
 	for len(b) > 0 {
 		num, typ, x, v, n := pbField(b)
 		if n < 0 {
@@ -146,7 +148,7 @@ func (r *pbMatchData) matchData(b []byte) bool {
 	return true
 }
 
-func (r *pbMatchData) presence(b []byte) bool {
+func (r *matchDataFields) presence(b []byte) bool {
 	for len(b) > 0 {
 		num, typ, x, v, n := pbField(b)
 		if n < 0 {
@@ -174,7 +176,7 @@ func (r *pbMatchData) presence(b []byte) bool {
 	return true
 }
 
-func (r *pbMatchData) statusValue(b []byte) bool {
+func (r *matchDataFields) statusValue(b []byte) bool {
 	for len(b) > 0 {
 		num, typ, _, v, n := pbField(b)
 		if n < 0 || num != stringValueValue || !pbString(typ, v) {
@@ -198,7 +200,7 @@ type matchDataEnvelope struct {
 // envelope builds the envelope, copying out of the frame: the strings
 // share one allocation, the data has its own (the handler may keep or
 // change it).
-func (r *pbMatchData) envelope() *rtapi.Envelope {
+func (r *matchDataFields) envelope() *rtapi.Envelope {
 	e := &matchDataEnvelope{}
 	strs := [...][]byte{r.cid, r.matchID, r.userID, r.sessionID, r.username}
 	var sb strings.Builder
@@ -214,7 +216,10 @@ func (r *pbMatchData) envelope() *rtapi.Envelope {
 	e.env.Cid = out[0]
 	e.md.MatchId = out[1]
 	e.md.OpCode = r.opCode
-	if len(r.data) > 0 {
+	switch {
+	case r.dataOwned:
+		e.md.Data = r.data
+	case len(r.data) > 0:
 		// nil when empty, as the runtime leaves a proto3 bytes field.
 		e.md.Data = append([]byte(nil), r.data...)
 	}
