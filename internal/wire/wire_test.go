@@ -172,7 +172,7 @@ func BenchmarkAppendMatchDataSend(b *testing.B) {
 }
 
 // BenchmarkDecodeMatchData decodes a match data envelope as Decode does,
-// and, for JSON, with protojson alone.
+// and with the protobuf runtime alone (proto.Unmarshal, protojson).
 func BenchmarkDecodeMatchData(b *testing.B) {
 	for _, size := range benchSizes {
 		env := &rtapi.Envelope{Message: &rtapi.Envelope_MatchData{MatchData: &rtapi.MatchData{
@@ -189,6 +189,15 @@ func BenchmarkDecodeMatchData(b *testing.B) {
 				}
 			})
 		}
+		pb, _ := Protobuf.Append(nil, env)
+		b.Run(fmt.Sprintf("protobuf/%dB/runtime", size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := pbUnmarshal.Unmarshal(pb, &rtapi.Envelope{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		frame, _ := JSON.Append(nil, env)
 		b.Run(fmt.Sprintf("json/%dB/protojson", size), func(b *testing.B) {
 			b.ReportAllocs()
