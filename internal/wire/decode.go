@@ -120,21 +120,28 @@ func pbString(typ protowire.Type, v []byte) bool {
 	return typ == protowire.BytesType && utf8.Valid(v)
 }
 
-func (r *matchDataFields) matchData(b []byte) bool {
+// pbFields calls f for each varint or length-delimited field of b, in
+// order; false when a field is malformed, of another wire type, or refused
+// by f.
+func pbFields(b []byte, f func(num protowire.Number, typ protowire.Type, x uint64, v []byte) bool) bool {
 	for len(b) > 0 {
 		num, typ, x, v, n := pbField(b)
-		if n < 0 {
+		if n < 0 || !f(num, typ, x, v) {
 			return false
 		}
 		b = b[n:]
+	}
+	return true
+}
+
+func (r *matchDataFields) matchData(b []byte) bool {
+	return pbFields(b, func(num protowire.Number, typ protowire.Type, x uint64, v []byte) bool {
 		switch {
 		case num == mdMatchID && pbString(typ, v):
 			r.matchID = v
 		case num == mdPresence && typ == protowire.BytesType && !r.hasPresence:
 			r.hasPresence = true
-			if !r.presence(v) {
-				return false
-			}
+			return r.presence(v)
 		case num == mdOpCode && typ == protowire.VarintType:
 			r.opCode = int64(x)
 		case num == mdData && typ == protowire.BytesType:
@@ -144,17 +151,12 @@ func (r *matchDataFields) matchData(b []byte) bool {
 		default:
 			return false
 		}
-	}
-	return true
+		return true
+	})
 }
 
 func (r *matchDataFields) presence(b []byte) bool {
-	for len(b) > 0 {
-		num, typ, x, v, n := pbField(b)
-		if n < 0 {
-			return false
-		}
-		b = b[n:]
+	return pbFields(b, func(num protowire.Number, typ protowire.Type, x uint64, v []byte) bool {
 		switch {
 		case num == upUserID && pbString(typ, v):
 			r.userID = v
@@ -166,26 +168,22 @@ func (r *matchDataFields) presence(b []byte) bool {
 			r.persistence = protowire.DecodeBool(x)
 		case num == upStatus && typ == protowire.BytesType && !r.hasStatus:
 			r.hasStatus = true
-			if !r.statusValue(v) {
-				return false
-			}
+			return r.statusValue(v)
 		default:
 			return false
 		}
-	}
-	return true
+		return true
+	})
 }
 
 func (r *matchDataFields) statusValue(b []byte) bool {
-	for len(b) > 0 {
-		num, typ, _, v, n := pbField(b)
-		if n < 0 || num != stringValueValue || !pbString(typ, v) {
+	return pbFields(b, func(num protowire.Number, typ protowire.Type, _ uint64, v []byte) bool {
+		if num != stringValueValue || !pbString(typ, v) {
 			return false
 		}
-		b = b[n:]
 		r.status = v
-	}
-	return true
+		return true
+	})
 }
 
 // matchDataEnvelope holds the messages of one decoded match data envelope,
