@@ -274,6 +274,20 @@ func printRelay(w io.Writer, contenders []relayContender, results [][]relaySampl
 			fmt.Sprintf("%.2f", median(rs, func(s relaySample) float64 { return s.nvcsw })),
 			fmt.Sprintf("%.0f", median(rs, func(s relaySample) float64 { return s.rate })))
 	}
+	// The spread of the CPU ratio says how far one median can be trusted
+	// on a machine shared with other work.
+	for i, c := range contenders[:len(contenders)-1] {
+		if !results[i][0].hasCPU {
+			break
+		}
+		ratios := make([]float64, len(base))
+		for k := range base {
+			ratios[k] = results[i][k].cpu / base[k].cpu
+		}
+		slices.Sort(ratios)
+		fmt.Fprintf(w, "  %-22s CPU ratio min %.2fx, median %.2fx, max %.2fx over %d rounds\n", c.name(),
+			ratios[0], ratios[len(ratios)/2], ratios[len(ratios)-1], len(ratios))
+	}
 }
 
 func median(rs []relaySample, get func(relaySample) float64) float64 {

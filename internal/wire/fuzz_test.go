@@ -193,3 +193,36 @@ func FuzzAppendMatchDataSend(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeMatchDataProto: Decode agrees with proto.Unmarshal on every
+// binary frame (same acceptance, same envelope), and whenever the match
+// data fast path takes a frame, the runtime decodes it to an equal
+// envelope.
+func FuzzDecodeMatchDataProto(f *testing.F) {
+	addEnvelopeSeeds(f, Protobuf)
+	fast, slow := pbMatchDataFrames()
+	for _, b := range append(fast, slow...) {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// b as a frame, and as the match data of one, so that the
+		// fuzzer reaches the fast path's inner messages often.
+		checkMatchDataProto(t, b)
+		checkMatchDataProto(t, pbFrame{}.msg(14, b))
+	})
+}
+
+func checkMatchDataProto(t *testing.T, b []byte) {
+	ref := &rtapi.Envelope{}
+	rerr := proto.Unmarshal(b, ref)
+	if env, ok := decodeMatchDataProto(b); ok && (rerr != nil || !proto.Equal(env, ref)) {
+		t.Fatalf("fast path and runtime disagree on %x\n got %v\nwant %v (error %v)", b, env, ref, rerr)
+	}
+	env, err := Protobuf.Decode(b)
+	if (err == nil) != (rerr == nil) {
+		t.Fatalf("Decode error %v, runtime error %v, for %x", err, rerr, b)
+	}
+	if err == nil && !proto.Equal(env, ref) {
+		t.Fatalf("Decode and runtime disagree on %x\n got %v\nwant %v", b, env, ref)
+	}
+}

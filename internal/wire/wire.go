@@ -10,8 +10,9 @@
 // The match data messages, the hot path of a realtime game, have hand-written
 // codecs that build no intermediate envelope on encode and skip protojson's
 // reflection on decode; every other message goes through the protobuf
-// runtime. The hand-written decoder falls back to protojson whenever a frame
-// holds anything it does not expect, so it never changes what is accepted.
+// runtime. The hand-written decoders fall back to the runtime (protojson or
+// proto.Unmarshal) whenever a frame holds anything they do not expect, so
+// they never change what is accepted or what it decodes to.
 package wire
 
 import (
@@ -66,18 +67,20 @@ func (f Format) Append(buf []byte, env *rtapi.Envelope) ([]byte, error) {
 // ignored, so a newer server's additions do not break an older client; a
 // message type it does not know leaves the envelope's Message nil.
 func (f Format) Decode(b []byte) (*rtapi.Envelope, error) {
-	env := &rtapi.Envelope{}
 	if f == JSON {
-		if md, cid, ok := decodeMatchDataJSON(b); ok {
-			env.Cid = cid
-			env.Message = &rtapi.Envelope_MatchData{MatchData: md}
+		if env, ok := decodeMatchDataJSON(b); ok {
 			return env, nil
 		}
+		env := &rtapi.Envelope{}
 		if err := jsonUnmarshal.Unmarshal(b, env); err != nil {
 			return nil, err
 		}
 		return env, nil
 	}
+	if env, ok := decodeMatchDataProto(b); ok {
+		return env, nil
+	}
+	env := &rtapi.Envelope{}
 	if err := pbUnmarshal.Unmarshal(b, env); err != nil {
 		return nil, err
 	}
@@ -369,36 +372,36 @@ var errFallback = errors.New("wire: not a plain match data frame")
 // false when the frame is anything else, or holds something the fast path
 // does not handle (escapes it cannot undo, nulls, camelCase names, unknown
 // fields); protojson then decodes it.
-func decodeMatchDataJSON(b []byte) (md *rtapi.MatchData, cid string, ok bool) {
+func decodeMatchDataJSON(b []byte) (*rtapi.Envelope, bool) {
 	d := decoder{b: b}
-	md = &rtapi.MatchData{}
+	var r matchDataFields
 	seen := false
 	err := d.object(func(key []byte) error {
+		var err error
 		switch string(key) {
 		case "cid":
-			s, err := d.str()
-			cid = s
-			return err
+			r.cid, err = d.str()
 		case "match_data":
 			seen = true
-			return d.object(func(key []byte) error { return d.matchDataField(key, md) })
+			err = d.object(func(key []byte) error { return d.matchDataField(key, &r) })
+		default:
+			err = errFallback
 		}
-		return errFallback
+		return err
 	})
 	if err != nil || !seen {
-		return nil, "", false
+		return nil, false
 	}
 	d.ws()
 	if d.i != len(d.b) {
-		return nil, "", false
+		return nil, false
 	}
-	return md, cid, true
+	return r.envelope(), true
 }
 
 type decoder struct {
-	b       []byte
-	i       int
-	scratch []byte
+	b []byte
+	i int
 }
 
 func (d *decoder) ws() {
@@ -487,10 +490,11 @@ func (d *decoder) rawStr() ([]byte, error) {
 	return nil, errFallback
 }
 
-// str reads a string, undoing escapes.
-func (d *decoder) str() (string, error) {
+// str reads a string, undoing escapes; it aliases the frame when the
+// string has none.
+func (d *decoder) str() ([]byte, error) {
 	if !d.consume('"') {
-		return "", errFallback
+		return nil, errFallback
 	}
 	start := d.i
 	for d.i < len(d.b) {
@@ -500,33 +504,32 @@ func (d *decoder) str() (string, error) {
 			s := d.b[start:d.i]
 			d.i++
 			if !utf8.Valid(s) {
-				return "", errFallback
+				return nil, errFallback
 			}
-			return string(s), nil
+			return s, nil
 		case c == '\\':
 			return d.escapedStr(start)
 		case c < 0x20:
-			return "", errFallback
+			return nil, errFallback
 		}
 		d.i++
 	}
-	return "", errFallback
+	return nil, errFallback
 }
 
-func (d *decoder) escapedStr(start int) (string, error) {
-	out := append(d.scratch[:0], d.b[start:d.i]...)
+func (d *decoder) escapedStr(start int) ([]byte, error) {
+	out := append([]byte(nil), d.b[start:d.i]...)
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
 			d.i++
-			d.scratch = out
 			if !utf8.Valid(out) {
-				return "", errFallback
+				return nil, errFallback
 			}
-			return string(out), nil
+			return out, nil
 		case c < 0x20:
-			return "", errFallback
+			return nil, errFallback
 		case c != '\\':
 			out = append(out, c)
 			d.i++
@@ -534,7 +537,7 @@ func (d *decoder) escapedStr(start int) (string, error) {
 		}
 		d.i++
 		if d.i >= len(d.b) {
-			return "", errFallback
+			return nil, errFallback
 		}
 		e := d.b[d.i]
 		d.i++
@@ -554,27 +557,27 @@ func (d *decoder) escapedStr(start int) (string, error) {
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
-				return "", errFallback
+				return nil, errFallback
 			}
 			if utf16IsSurrogate(r) {
 				// Needs a low surrogate right after; anything else is
 				// left to protojson.
 				if d.i+1 >= len(d.b) || d.b[d.i] != '\\' || d.b[d.i+1] != 'u' {
-					return "", errFallback
+					return nil, errFallback
 				}
 				d.i += 2
 				r2, ok := d.hex4()
 				if !ok || r >= 0xdc00 || r2 < 0xdc00 || r2 > 0xdfff {
-					return "", errFallback
+					return nil, errFallback
 				}
 				r = 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00)
 			}
 			out = utf8.AppendRune(out, r)
 		default:
-			return "", errFallback
+			return nil, errFallback
 		}
 	}
-	return "", errFallback
+	return nil, errFallback
 }
 
 func utf16IsSurrogate(r rune) bool { return r >= 0xd800 && r < 0xe000 }
@@ -675,38 +678,39 @@ func (d *decoder) bytes() ([]byte, error) {
 	return out[:n], nil
 }
 
-func (d *decoder) matchDataField(key []byte, md *rtapi.MatchData) error {
+func (d *decoder) matchDataField(key []byte, r *matchDataFields) error {
 	var err error
 	switch string(key) {
 	case "match_id":
-		md.MatchId, err = d.str()
+		r.matchID, err = d.str()
 	case "presence":
-		p := &rtapi.UserPresence{}
-		md.Presence = p
-		err = d.object(func(key []byte) error { return d.presenceField(key, p) })
+		r.hasPresence = true
+		err = d.object(func(key []byte) error { return d.presenceField(key, r) })
 	case "op_code":
-		md.OpCode, err = d.int64()
+		r.opCode, err = d.int64()
 	case "data":
-		md.Data, err = d.bytes()
+		// Decoded into a slice of its own, which the envelope keeps.
+		r.data, err = d.bytes()
+		r.dataOwned = true
 	case "reliable":
-		md.Reliable, err = d.boolean()
+		r.reliable, err = d.boolean()
 	default:
 		err = errFallback
 	}
 	return err
 }
 
-func (d *decoder) presenceField(key []byte, p *rtapi.UserPresence) error {
+func (d *decoder) presenceField(key []byte, r *matchDataFields) error {
 	var err error
 	switch string(key) {
 	case "user_id":
-		p.UserId, err = d.str()
+		r.userID, err = d.str()
 	case "session_id":
-		p.SessionId, err = d.str()
+		r.sessionID, err = d.str()
 	case "username":
-		p.Username, err = d.str()
+		r.username, err = d.str()
 	case "persistence":
-		p.Persistence, err = d.boolean()
+		r.persistence, err = d.boolean()
 	default:
 		// status is a wrapper type with null semantics: protojson.
 		err = errFallback

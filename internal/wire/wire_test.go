@@ -6,6 +6,7 @@ import (
 
 	"github.com/heroiclabs/nakama-common/rtapi"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -107,7 +108,7 @@ func TestDecodeMatchDataJSON(t *testing.T) {
 		`{"cid":"3","match_data":{"data":""}}`,
 	}
 	for _, s := range fast {
-		md, cid, ok := decodeMatchDataJSON([]byte(s))
+		got, ok := decodeMatchDataJSON([]byte(s))
 		if !ok {
 			t.Errorf("fast path refused %s", s)
 			continue
@@ -116,7 +117,6 @@ func TestDecodeMatchDataJSON(t *testing.T) {
 		if err := protojson.Unmarshal([]byte(s), want); err != nil {
 			t.Fatalf("protojson: %v on %s", err, s)
 		}
-		got := &rtapi.Envelope{Cid: cid, Message: &rtapi.Envelope_MatchData{MatchData: md}}
 		if !proto.Equal(got, want) {
 			t.Errorf("%s\n got %v\nwant %v", s, got, want)
 		}
@@ -137,7 +137,7 @@ func TestDecodeMatchDataJSON(t *testing.T) {
 		``,
 	}
 	for _, s := range slow {
-		if _, _, ok := decodeMatchDataJSON([]byte(s)); ok {
+		if _, ok := decodeMatchDataJSON([]byte(s)); ok {
 			t.Errorf("fast path accepted %s", s)
 		}
 	}
@@ -172,7 +172,7 @@ func BenchmarkAppendMatchDataSend(b *testing.B) {
 }
 
 // BenchmarkDecodeMatchData decodes a match data envelope as Decode does,
-// and, for JSON, with protojson alone.
+// and with the protobuf runtime alone (proto.Unmarshal, protojson).
 func BenchmarkDecodeMatchData(b *testing.B) {
 	for _, size := range benchSizes {
 		env := &rtapi.Envelope{Message: &rtapi.Envelope_MatchData{MatchData: &rtapi.MatchData{
@@ -189,6 +189,15 @@ func BenchmarkDecodeMatchData(b *testing.B) {
 				}
 			})
 		}
+		pb, _ := Protobuf.Append(nil, env)
+		b.Run(fmt.Sprintf("protobuf/%dB/runtime", size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := pbUnmarshal.Unmarshal(pb, &rtapi.Envelope{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		frame, _ := JSON.Append(nil, env)
 		b.Run(fmt.Sprintf("json/%dB/protojson", size), func(b *testing.B) {
 			b.ReportAllocs()
@@ -198,5 +207,114 @@ func BenchmarkDecodeMatchData(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// pbFrame builds a protobuf frame field by field, for the shapes a
+// marshaler never writes (repeats, wrong wire types, unknown fields).
+type pbFrame []byte
+
+func (b pbFrame) str(num protowire.Number, s string) pbFrame {
+	return protowire.AppendString(protowire.AppendTag(b, num, protowire.BytesType), s)
+}
+
+func (b pbFrame) msg(num protowire.Number, m pbFrame) pbFrame {
+	return protowire.AppendBytes(protowire.AppendTag(b, num, protowire.BytesType), m)
+}
+
+func (b pbFrame) varint(num protowire.Number, v uint64) pbFrame {
+	return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
+}
+
+// pbMatchDataFrames are frames the protobuf fast path must decode (fast)
+// or leave to the runtime (slow).
+func pbMatchDataFrames() (fast, slow []pbFrame) {
+	presence := pbFrame{}.str(1, "u").str(2, "s").str(3, "n").varint(4, 1).msg(5, pbFrame{}.str(1, "st"))
+	md := pbFrame{}.str(1, "m.node").msg(2, presence).varint(3, 7).str(4, "\x00\xff").varint(5, 1)
+	fast = []pbFrame{
+		pbFrame{}.msg(14, md),
+		pbFrame{}.str(1, "12").msg(14, md),
+		pbFrame{}.msg(14, md).str(1, "after"),
+		pbFrame{}.msg(14, nil),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, nil)),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.msg(5, nil))),
+		pbFrame{}.msg(14, pbFrame{}.str(1, "a").str(1, "b").varint(3, 1).varint(3, 1<<63).varint(5, 2).varint(5, 0)),
+		pbFrame{}.msg(14, pbFrame{}.str(4, "").str(1, "ü\U0001F600")),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.str(1, "x").str(1, "").msg(5, pbFrame{}.str(1, "a").str(1, "b")))),
+		pbFrame{}.str(1, "a").str(1, "").msg(14, md),
+		pbFrame{}.msg(14, pbFrame{}.varint(3, ^uint64(0))),
+		append(pbFrame{}.msg(14, nil)[:1], 0x80, 0x00), // a length written in two bytes
+	}
+	slow = []pbFrame{
+		nil,
+		pbFrame{}.str(1, "only a cid"),
+		pbFrame{}.msg(14, md).msg(14, md), // merged by the runtime
+		pbFrame{}.msg(14, pbFrame{}.msg(2, presence).msg(2, nil)), // merged
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.msg(5, nil).msg(5, nil))),
+		pbFrame{}.msg(14, md).msg(15, nil), // another message of the oneof
+		pbFrame{}.msg(14, md).str(99, "unknown"),
+		pbFrame{}.msg(14, pbFrame{}.str(6, "unknown")),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.varint(9, 1))),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.msg(5, pbFrame{}.varint(2, 1)))),
+		pbFrame{}.msg(14, pbFrame{}.varint(1, 1)), // wrong wire type
+		pbFrame{}.msg(14, pbFrame{}.str(3, "x")),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.str(4, "x"))),
+		pbFrame{}.varint(1, 1).msg(14, nil),
+		pbFrame{}.msg(14, pbFrame{}.str(1, "\xff")), // invalid UTF-8: an error
+		pbFrame{}.str(1, "\xc3").msg(14, nil),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.str(3, "\xed\xa0\x80"))),
+		pbFrame{}.msg(14, pbFrame{}.msg(2, pbFrame{}.msg(5, pbFrame{}.str(1, "\xff")))),
+		pbFrame{}.msg(14, md)[:5],            // truncated
+		append(pbFrame{}.msg(14, nil), 0x00), // field number 0
+		pbFrame{}.msg(14, pbFrame{}.varint(3, 0)[:1]),
+		pbFrame{}.msg(14, append(pbFrame{}, 0x1d, 0, 0, 0, 0)), // op_code as fixed32
+	}
+	return fast, slow
+}
+
+// TestDecodeMatchDataProto: the protobuf fast path decodes to exactly what
+// proto.Unmarshal gives, and leaves whatever it does not reproduce exactly
+// to the runtime.
+func TestDecodeMatchDataProto(t *testing.T) {
+	fast, slow := pbMatchDataFrames()
+	for _, b := range fast {
+		got, ok := decodeMatchDataProto(b)
+		if !ok {
+			t.Errorf("fast path refused %x", b)
+			continue
+		}
+		want := &rtapi.Envelope{}
+		if err := proto.Unmarshal(b, want); err != nil {
+			t.Fatalf("runtime: %v on %x", err, b)
+		}
+		if !proto.Equal(got, want) {
+			t.Errorf("%x\n got %v\nwant %v", b, got, want)
+		}
+	}
+	for _, b := range slow {
+		if env, ok := decodeMatchDataProto(b); ok {
+			t.Errorf("fast path accepted %x: %v", b, env)
+		}
+	}
+}
+
+// TestDecodeMatchDataProtoCopies: the decoded envelope owns its bytes, so
+// the adapter may reuse the frame once OnFrame returns.
+func TestDecodeMatchDataProtoCopies(t *testing.T) {
+	fast, _ := pbMatchDataFrames()
+	b := append([]byte(nil), fast[1]...)
+	env, err := Protobuf.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(env)
+	clear(b)
+	if !proto.Equal(env, want) {
+		t.Fatalf("clearing the frame changed the envelope: %v", env)
+	}
+	md := env.GetMatchData()
+	md.Data = append(md.Data, "more"...)
+	if env.Cid != "12" || md.MatchId != "m.node" || md.Presence.UserId != "u" {
+		t.Fatalf("growing the data changed a string: %v", env)
 	}
 }
