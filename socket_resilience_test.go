@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -820,5 +821,47 @@ func TestSocketSharedHeartbeat(t *testing.T) {
 	socks[n-1].Close()
 	if k, running := beats(); k != 0 || running {
 		t.Errorf("after closing all: %d scheduled, running %v", k, running)
+	}
+}
+
+// TestSocketAnswerBeforeClose: an answer read before the connection ended
+// reaches its caller, though the caller looks only after the end (Nakama
+// answers, then closes, for a message that a runtime hook disabled).
+func TestSocketAnswerBeforeClose(t *testing.T) {
+	a := &sockPipeAdapter{}
+	s, err := NewWebSocket("", &SocketOptions{Adapter: a, Keepalive: KeepaliveConfig{Disable: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := sockCtx(t)
+	for i := range 100 {
+		if err := s.Connect(ctx, sockSession(t), nil); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.live(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What request does up to its wait, with the answer and the close
+		// coming before the wait begins.
+		id := c.nextCID.Add(1)
+		p := sockPendingPool.Get().(*sockPending)
+		c.pmu.Lock()
+		c.pending[id] = p
+		c.pmu.Unlock()
+		answer, err := s.format.Append(nil, &rtapi.Envelope{Cid: strconv.FormatUint(id, 10),
+			Message: &rtapi.Envelope_Error{Error: &rtapi.Error{Code: int32(rtapi.Error_UNRECOGNIZED_PAYLOAD)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.frame(answer)
+		a.h.OnClose(&CloseError{Code: 1000, Reason: "error processing message"})
+		resp, err := c.await(ctx, id, p)
+		if _, ok := resp.GetMessage().(*rtapi.Envelope_Error); !ok || err != nil {
+			t.Fatalf("connection %d: got %v, %v; want the answer that came before the close", i, resp, err)
+		}
+		<-s.Done()
+		s.Tick()
 	}
 }

@@ -820,6 +820,12 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 		c.forget(id, p)
 		return nil, err
 	}
+	return c.await(ctx, id, p)
+}
+
+// await waits for the answer registered under id as p, ctx, the request
+// timeout or the end of the connection.
+func (c *sockConn) await(ctx context.Context, id uint64, p *sockPending) (*rtapi.Envelope, error) {
 	var timeout <-chan time.Time
 	if d := c.s.opts.RequestTimeout; d > 0 {
 		p.timer.Reset(d)
@@ -834,7 +840,12 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 		c.forget(id, p)
 		return nil, ctx.Err()
 	case <-c.done:
-		c.forget(id, p)
+		// An answer read before the end of the connection wins: the
+		// server may answer, then close (as it does for a message a
+		// runtime hook disabled).
+		if resp := c.forget(id, p); resp != nil {
+			return resp, nil
+		}
 		return nil, c.err
 	case <-timeout:
 		c.forget(id, p)
@@ -843,17 +854,20 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 }
 
 // forget drops a request's registration. If the read loop took it first,
-// its answer is on the way and is drained, so that p can be reused.
-func (c *sockConn) forget(id uint64, p *sockPending) {
+// its answer is on the way: it is drained, so that p can be reused, and
+// returned.
+func (c *sockConn) forget(id uint64, p *sockPending) *rtapi.Envelope {
 	p.timer.Stop()
 	c.pmu.Lock()
 	_, ok := c.pending[id]
 	delete(c.pending, id)
 	c.pmu.Unlock()
+	var resp *rtapi.Envelope
 	if !ok {
-		<-p.ch
+		resp = <-p.ch
 	}
 	sockPendingPool.Put(p)
+	return resp
 }
 
 func sockPingEnvelope() *rtapi.Envelope {
