@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gonakama/nakama/op"
@@ -260,16 +261,35 @@ func compressResponse(w http.ResponseWriter, r *http.Request) (http.ResponseWrit
 	if encoding == "" || r.Header.Get("Upgrade") != "" {
 		return w, func() {}
 	}
-	var enc io.WriteCloser
-	if encoding == "gzip" {
-		enc = gzip.NewWriter(w)
-	} else {
-		enc, _ = flate.NewWriter(w, flate.DefaultCompression) // fails only for a bad level
+	pool := &gzipWriters
+	if encoding == "deflate" {
+		pool = &flateWriters
 	}
+	enc := pool.Get().(compressor)
+	enc.Reset(w)
 	w.Header().Set("Content-Encoding", encoding)
 	r.Header.Del("Accept-Encoding")
-	return &compressWriter{ResponseWriter: w, enc: enc}, func() { _ = enc.Close() }
+	return &compressWriter{ResponseWriter: w, enc: enc}, func() {
+		_ = enc.Close()
+		pool.Put(enc)
+	}
 }
+
+// compressor is a *gzip.Writer or a *flate.Writer.
+type compressor interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// The compressors are pooled: a new one allocates about a megabyte of
+// tables, which took most of a small call's time.
+var (
+	gzipWriters  = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	flateWriters = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.DefaultCompression) // fails only for a bad level
+		return w
+	}}
+)
 
 type compressWriter struct {
 	http.ResponseWriter
