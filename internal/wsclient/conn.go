@@ -237,7 +237,9 @@ func (c *Conn) read() (MessageType, []byte, error) {
 		if msg != nil {
 			have = int64(len(*msg))
 		}
-		if c.limit > 0 && have+n > c.limit {
+		// n > limit-have, not have+n > limit: a frame length near 2^63
+		// after a first fragment would overflow the sum past the check.
+		if c.limit > 0 && n > c.limit-have {
 			return 0, nil, fmt.Errorf("%w: read limited at %d bytes", ErrMessageTooBig, c.limit)
 		}
 		var p []byte
