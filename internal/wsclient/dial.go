@@ -103,11 +103,16 @@ func dial(ctx context.Context, u string, o *DialOptions) (*Conn, *http.Response,
 	}
 	if err := checkResponse(resp, key); err != nil {
 		// Keep a little of the body for the caller's error, and release
-		// the connection, bounded in time should it stall.
+		// the connection, bounded in time should it stall. After a 101
+		// the body is the connection itself, with nothing to keep: reading
+		// it would only wait for the bound.
 		body := resp.Body
-		t := time.AfterFunc(3*time.Second, func() { body.Close() })
-		b, _ := io.ReadAll(io.LimitReader(body, 1024))
-		t.Stop()
+		var b []byte
+		if resp.StatusCode != http.StatusSwitchingProtocols {
+			t := time.AfterFunc(3*time.Second, func() { body.Close() })
+			b, _ = io.ReadAll(io.LimitReader(body, 1024))
+			t.Stop()
+		}
 		body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		return nil, resp, err
