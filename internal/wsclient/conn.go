@@ -532,7 +532,12 @@ func (c *Conn) writeClose(code int, reason string) error {
 	var p []byte
 	if code > 0 {
 		if len(reason) > 123 {
+			// Cut at a rune boundary: the peer fails a close whose
+			// reason is not UTF-8.
 			reason = reason[:123]
+			for len(reason) > 0 && !utf8.ValidString(reason) {
+				reason = reason[:len(reason)-1]
+			}
 		}
 		p = binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
 		p = append(p, reason...)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // rawConn is the server end of a connection whose handshake was done by
@@ -163,7 +164,9 @@ func (rc *rawConn) expectClose(t *testing.T, code int) {
 	}
 }
 
-func utf8Valid(p []byte) bool { return len(p) < 2 || strings.ToValidUTF8(string(p[2:]), "\uFFFD") == string(p[2:]) }
+func utf8Valid(p []byte) bool {
+	return len(p) < 2 || strings.ToValidUTF8(string(p[2:]), "\uFFFD") == string(p[2:])
+}
 
 // TestViolations has the server break RFC 6455 in each way a client must
 // catch: each ends Read with a clear error and, where the RFC says so, a
@@ -320,5 +323,36 @@ func TestRawReadLimit(t *testing.T) {
 			}
 			rc.expectClose(t, StatusMessageTooBig)
 		})
+	}
+}
+
+// TestCloseLongReason closes with a reason over the 123 bytes a close
+// frame has room for: it is cut at a rune boundary, so that the peer gets
+// valid UTF-8 (RFC 6455 section 5.5.1).
+func TestCloseLongReason(t *testing.T) {
+	c, rc := dialRaw(t, 0)
+	readErr := make(chan error, 1)
+	go func() {
+		_, _, err := c.Read()
+		readErr <- err
+	}()
+	reason := strings.Repeat("é", 100) // 200 bytes
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close(4000, reason) }()
+	b0, p, err := rc.readFrame()
+	if err != nil || b0 != 0x80|opClose || len(p) < 2 || binary.BigEndian.Uint16(p) != 4000 {
+		t.Fatalf("frame %#x %q, %v; want a close with code 4000", b0, p, err)
+	}
+	got := string(p[2:])
+	if len(p) > 125 || !utf8.ValidString(got) || !strings.HasPrefix(reason, got) || len(got) < 120 {
+		t.Fatalf("reason of %d bytes %q: want the longest prefix of the reason that is UTF-8 and fits", len(got), got)
+	}
+	rc.Write(frame(0x80|opClose, p)) // the echo ends the handshake
+	if err := await(t, closed, "close"); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	var ce *CloseError
+	if err := await(t, readErr, "read"); !errors.As(err, &ce) || ce.Code != 4000 {
+		t.Fatalf("read: %v, want the echo of 4000", err)
 	}
 }
