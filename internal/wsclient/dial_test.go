@@ -266,3 +266,30 @@ func TestDialProxy(t *testing.T) {
 	}
 	closeHandshake(t, c)
 }
+
+// switchTransport answers every request with a correct 101 whose body is
+// not a connection, as a RoundTripper other than http.Transport may.
+type switchTransport struct{ closed atomic.Bool }
+
+func (st *switchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	h := http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"},
+		"Sec-Websocket-Accept": {acceptKey(req.Header.Get("Sec-WebSocket-Key"))}}
+	return &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: h, Request: req,
+		Body: closeFunc(func() error { st.closed.Store(true); return nil })}, nil
+}
+
+type closeFunc func() error
+
+func (closeFunc) Read([]byte) (int, error) { return 0, io.EOF }
+func (f closeFunc) Close() error           { return f() }
+
+func TestDialBodyNotConn(t *testing.T) {
+	st := &switchTransport{}
+	_, _, err := Dial(context.Background(), "ws://example.invalid/ws", &DialOptions{HTTPClient: &http.Client{Transport: st}})
+	if err == nil || !strings.Contains(err.Error(), "not the connection") {
+		t.Fatalf("dial: %v, want an error saying the body is not the connection", err)
+	}
+	if !st.closed.Load() {
+		t.Fatal("the body was not closed")
+	}
+}
