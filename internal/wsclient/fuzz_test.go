@@ -297,5 +297,7 @@ func fuzzSeeds() [][]byte {
 		cat(frame(0x81, []byte("a\xff"))),
 		cat(frame(0x02, []byte("x")), frame(0x82, []byte("y"))),
 		append([]byte{0x81, 0x82, 1, 2, 3, 4}, 'a'^1, 'b'^2),
+		// A fragment, then one whose length overflows the sum.
+		cat(frame(0x02, make([]byte, 10)), []byte{0x80, 127, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfb}),
 	}
 }
