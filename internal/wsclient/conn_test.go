@@ -41,7 +41,15 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 func peer(t *testing.T, fn func(ctx context.Context, c *websocket.Conn)) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(accepting(t, ctx, fn))
+	t.Cleanup(func() { cancel(); srv.Close() })
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// accepting is a handler that accepts a WebSocket with coder/websocket (no
+// read limit) and runs fn with ctx.
+func accepting(t *testing.T, ctx context.Context, fn func(ctx context.Context, c *websocket.Conn)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			t.Errorf("accept: %v", err)
@@ -50,9 +58,7 @@ func peer(t *testing.T, fn func(ctx context.Context, c *websocket.Conn)) string 
 		defer c.CloseNow()
 		c.SetReadLimit(-1)
 		fn(ctx, c)
-	}))
-	t.Cleanup(func() { cancel(); srv.Close() })
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
+	}
 }
 
 // echo is a peer handler that sends every message back, of its type.
@@ -138,6 +144,18 @@ func TestEchoSizes(t *testing.T) {
 // and checks that both ends agree.
 func closeHandshake(t *testing.T, c *Conn) {
 	t.Helper()
+	readErr := readAll(c)
+	if err := c.Close(StatusNormal, ""); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	var ce *CloseError
+	if err := await(t, readErr, "read during close"); !errors.As(err, &ce) || ce.Code != StatusNormal {
+		t.Fatalf("read during close: %v, want the peer's close 1000", err)
+	}
+}
+
+// readAll reads c until it fails, in a goroutine, and sends the error.
+func readAll(c *Conn) <-chan error {
 	readErr := make(chan error, 1)
 	go func() {
 		for {
@@ -147,13 +165,7 @@ func closeHandshake(t *testing.T, c *Conn) {
 			}
 		}
 	}()
-	if err := c.Close(StatusNormal, ""); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	var ce *CloseError
-	if err := await(t, readErr, "read during close"); !errors.As(err, &ce) || ce.Code != StatusNormal {
-		t.Fatalf("read during close: %v, want the peer's close 1000", err)
-	}
+	return readErr
 }
 
 // TestWriteBatch checks that one Write of several frames arrives as that
@@ -278,11 +290,7 @@ func TestCloseByClient(t *testing.T) {
 		got <- err
 	})
 	c := mustDial(t, u, nil)
-	readErr := make(chan error, 1)
-	go func() {
-		_, _, err := c.Read()
-		readErr <- err
-	}()
+	readErr := readAll(c)
 	if err := c.Close(4002, "client says bye"); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -397,15 +405,7 @@ func TestConcurrentWriters(t *testing.T) {
 		res <- result{n, c.Close(websocket.StatusNormalClosure, "")}
 	})
 	c := mustDial(t, u, nil)
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := c.Read(); err != nil {
-				readErr <- err
-				return
-			}
-		}
-	}()
+	readErr := readAll(c)
 	msg := func(w, seq int) []byte {
 		p := binary.BigEndian.AppendUint32(nil, uint32(w))
 		p = binary.BigEndian.AppendUint32(p, uint32(seq))
@@ -444,11 +444,7 @@ func TestCloseNowUnblocksRead(t *testing.T) {
 		<-ctx.Done() // says nothing until the test ends
 	})
 	c := mustDial(t, u, nil)
-	readErr := make(chan error, 1)
-	go func() {
-		_, _, err := c.Read()
-		readErr <- err
-	}()
+	readErr := readAll(c)
 	if err := c.CloseNow(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // TestDialCancel ends a handshake the server never answers, by cancel and
@@ -203,18 +201,12 @@ func TestDialRequest(t *testing.T) {
 // TestDialTLS dials wss:// through the server's own client, with HTTP/2
 // on offer: the upgrade must stay on HTTP/1.1.
 func TestDialTLS(t *testing.T) {
+	echoer := accepting(t, context.Background(), echo)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || r.ProtoMajor != 1 {
 			t.Errorf("request over %s, TLS %v; want HTTP/1.1 over TLS", r.Proto, r.TLS != nil)
 		}
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			t.Errorf("accept: %v", err)
-			return
-		}
-		defer c.CloseNow()
-		c.SetReadLimit(-1)
-		echo(r.Context(), c)
+		echoer(w, r)
 	}))
 	srv.EnableHTTP2 = true
 	srv.StartTLS()

@@ -331,11 +331,7 @@ func TestRawReadLimit(t *testing.T) {
 // valid UTF-8 (RFC 6455 section 5.5.1).
 func TestCloseLongReason(t *testing.T) {
 	c, rc := dialRaw(t, 0)
-	readErr := make(chan error, 1)
-	go func() {
-		_, _, err := c.Read()
-		readErr <- err
-	}()
+	readErr := readAll(c)
 	reason := strings.Repeat("é", 100) // 200 bytes
 	closed := make(chan error, 1)
 	go func() { closed <- c.Close(4000, reason) }()
