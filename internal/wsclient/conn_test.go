@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -439,12 +440,15 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
+// TestCloseNowUnblocksRead drops the connection while Read waits: the
+// peer's ping, answered, shows that Read is in its loop.
 func TestCloseNowUnblocksRead(t *testing.T) {
-	u := peer(t, func(ctx context.Context, c *websocket.Conn) {
-		<-ctx.Done() // says nothing until the test ends
-	})
-	c := mustDial(t, u, nil)
+	c, rc := dialRaw(t, 0)
 	readErr := readAll(c)
+	rc.Write(frame(0x80|opPing, []byte("here?")))
+	if b0, p, err := rc.readFrame(); err != nil || b0 != 0x80|opPong || string(p) != "here?" {
+		t.Fatalf("pong: %#x %q, %v", b0, p, err)
+	}
 	if err := c.CloseNow(); err != nil {
 		t.Fatal(err)
 	}
@@ -457,27 +461,27 @@ func TestCloseNowUnblocksRead(t *testing.T) {
 	if err := c.Close(StatusNormal, ""); err != nil {
 		t.Fatalf("close after CloseNow: %v", err)
 	}
+	if _, _, err := rc.readFrame(); err == nil {
+		t.Fatal("a frame after CloseNow")
+	}
 }
 
-// TestCloseNowUnblocksWrite fills the connection while the peer reads
-// nothing: CloseNow must end the blocked Write.
+// TestCloseNowUnblocksWrite drops the connection while a Write is stuck
+// in the middle of a message (a pipe takes only what its peer reads).
 func TestCloseNowUnblocksWrite(t *testing.T) {
-	u := peer(t, func(ctx context.Context, c *websocket.Conn) { <-ctx.Done() })
-	c := mustDial(t, u, nil)
+	cp, sp := net.Pipe()
+	defer sp.Close()
+	c := New(cp, 0)
 	writeErr := make(chan error, 1)
-	big := make([]byte, 1<<20)
-	go func() {
-		for {
-			if err := c.Write(Binary, big); err != nil {
-				writeErr <- err
-				return
-			}
-		}
-	}()
-	// The socket buffers are some MiB at most: a write blocks soon. CloseNow
-	// at any point must end the loop, blocked or not.
+	go func() { writeErr <- c.Write(Binary, make([]byte, 1<<20)) }()
+	if _, err := sp.Read(make([]byte, 1)); err != nil { // the Write has begun
+		t.Fatal(err)
+	}
 	c.CloseNow()
-	if err := await(t, writeErr, "write after CloseNow"); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("write: %v, want net.ErrClosed", err)
+	if err := await(t, writeErr, "write after CloseNow"); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("write: %v, want the pipe's closed error", err)
+	}
+	if err := c.Write(Binary, []byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("a later write: %v, want net.ErrClosed", err)
 	}
 }
