@@ -206,9 +206,10 @@ type SocketOptions struct {
 	// fields take DefaultReconnect's values); nil leaves it off. See
 	// ReconnectConfig.
 	Reconnect *ReconnectConfig
-	// AutoDispatch runs handlers on one goroutine the socket starts, in
-	// arrival order, instead of on the goroutine that calls Tick. Tick then
-	// does nothing.
+	// AutoDispatch runs handlers on a goroutine of the socket, one at a
+	// time, in arrival order, instead of on the goroutine that calls Tick.
+	// Tick then does nothing. With the native WebSocketAdapter that is the
+	// read goroutine itself, while it is free (see WebSocket's doc).
 	AutoDispatch bool
 	// EventQueueSize bounds the received events that wait for their
 	// handlers. When the queue is full (by count, or by bytes: see

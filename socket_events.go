@@ -58,8 +58,15 @@ type sockEventQueue struct {
 	buf     []sockEvent
 	bytes   int
 	dropped int
-	// dispatching is set while a dispatcher goroutine runs.
+	// dispatching is set while a dispatcher runs: a goroutine of its own,
+	// or (inline) the adapter's read goroutine, which then reads nothing
+	// until the queue is empty or it lends its reading to spare.
 	dispatching bool
+	inline      bool
+	lent        bool
+	spare       func()
+	// inlineOn mirrors inline, so that waiters look without the lock.
+	inlineOn atomic.Bool
 	// inHandler is set by the dispatcher while it runs handlers, so that
 	// Close called from one does not wait for the dispatcher.
 	inHandler atomic.Bool
@@ -92,6 +99,16 @@ func (q *sockEventQueue) reportDropsLocked() {
 // not fit is dropped and counted; the count is queued before the next
 // event that fits, or taken by the next Tick or dispatcher turn.
 func (q *sockEventQueue) push(ev sockEvent, always bool) bool {
+	fit, _ := q.pushFrom(ev, always, nil)
+	return fit
+}
+
+// pushFrom is push from an adapter's read goroutine that can hand its
+// reading over to spare (nil: it cannot). Where push would start a
+// dispatcher, it reports inline instead: the caller runs runDispatch
+// itself, saving the wake-up of another goroutine per event, which costs
+// more than a handler typically does.
+func (q *sockEventQueue) pushFrom(ev sockEvent, always bool, spare func()) (fit, inline bool) {
 	q.mu.Lock()
 	if q.dropped > 0 && (always || q.fitsLocked(ev.size)) {
 		q.reportDropsLocked()
@@ -99,16 +116,42 @@ func (q *sockEventQueue) push(ev sockEvent, always bool) bool {
 	if !always && !q.fitsLocked(ev.size) {
 		q.dropped++
 		q.mu.Unlock()
-		return false
+		return false, false
 	}
 	q.buf = append(q.buf, ev)
 	q.bytes += ev.size
 	start := q.s.opts.AutoDispatch && !q.dispatching
 	q.dispatching = q.dispatching || start
+	inline = start && spare != nil
+	if inline {
+		q.inline, q.lent, q.spare = true, false, spare
+		q.inlineOn.Store(true)
+	}
 	q.mu.Unlock()
-	if start {
+	if start && !inline {
 		go q.dispatchFn()
 	}
+	return true, inline
+}
+
+// lend makes sure the connection is read while the caller waits: when a
+// dispatcher runs inline on a read goroutine, which may be the caller's
+// own (a handler waiting for an answer) or one the caller waits for, it
+// starts the spare read loop, once per inline run, and reports whether it
+// did. Anything that may wait for the connection calls it first.
+func (q *sockEventQueue) lend() bool {
+	if !q.inlineOn.Load() {
+		return false
+	}
+	q.mu.Lock()
+	if !q.inline || q.lent {
+		q.mu.Unlock()
+		return false
+	}
+	q.lent = true
+	spare := q.spare
+	q.mu.Unlock()
+	spare()
 	return true
 }
 
@@ -162,18 +205,26 @@ func (s *WebSocket) Tick() int {
 
 // dispatchLoop runs handlers until the queue is empty; the push that finds
 // no dispatcher running starts it.
-func (s *WebSocket) dispatchLoop() {
+func (s *WebSocket) dispatchLoop() { s.runDispatch() }
+
+// runDispatch runs handlers until the queue is empty, and reports whether
+// an inline run lent its reading to the spare loop meanwhile (its read
+// loop must then end).
+func (s *WebSocket) runDispatch() (lent bool) {
 	q := &s.q
 	for {
 		q.mu.Lock()
 		if len(q.buf) == 0 && q.dropped == 0 {
 			q.dispatching = false
+			lent = q.lent
+			q.inline, q.lent, q.spare = false, false, nil
+			q.inlineOn.Store(false)
 			if cap(q.batch) > 256 {
 				q.batch = nil
 			}
 			q.mu.Unlock()
 			s.maybeDown()
-			return
+			return lent
 		}
 		q.batch = q.takeLocked(q.batch)
 		batch := q.batch

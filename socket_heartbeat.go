@@ -127,6 +127,13 @@ func (b *sockBeats) loop(kick, stop, exited chan struct{}) {
 		now := time.Now()
 		for len(b.conns) > 0 && !b.conns[0].hb.due.After(now) {
 			c := b.conns[0]
+			if c.hb.awaiting && c.s.q.lend() {
+				// The pong may wait unread behind a handler running on
+				// the read goroutine: it is read now; give it its time.
+				c.hb.due = now.Add(c.s.opts.Keepalive.Timeout)
+				heap.Fix(&b.conns, 0)
+				continue
+			}
 			if c.hb.awaiting {
 				heap.Pop(&b.conns)
 				dead = append(dead, c)
@@ -146,6 +153,10 @@ func (b *sockBeats) loop(kick, stop, exited chan struct{}) {
 		// Outside the lock: a ping may start a writer, a shutdown a
 		// finisher, neither of which must wait for this loop.
 		for i, c := range pings {
+			// A handler running on the read goroutine that long gets the
+			// reading handed to another goroutine, so that a slow handler
+			// stalls the connection for one interval at most.
+			c.s.q.lend()
 			c.sendPing()
 			pings[i] = nil
 		}

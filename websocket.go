@@ -26,11 +26,11 @@ import (
 //
 // An idle connected socket costs one goroutine: the adapter's read loop,
 // which decodes frames, hands answers to the requests waiting for them and
-// queues everything else as events; it never waits for a handler. Other
-// goroutines exist only while they have work: a writer while frames wait
-// to be written (the sender that finds none running starts one, and it
-// writes everything queued as one batch per turn), with AutoDispatch a
-// dispatcher while events wait for their handlers, a finisher while a
+// queues everything else as events. Other goroutines exist only while they
+// have work: a writer while frames wait to be written (the sender that
+// finds none running starts one, and it writes everything queued as one
+// batch per turn), with AutoDispatch a dispatcher while events wait for
+// their handlers, a finisher while a
 // connection shuts down, and a reconnecter while SocketOptions.Reconnect
 // redials. Heartbeats of every socket of the process share one timer and
 // one goroutine, which runs only while some socket is connected.
@@ -56,7 +56,16 @@ import (
 //
 // Handlers run in the order their messages arrived: on the goroutine that
 // calls Tick (the game-loop model; nothing runs until it does), or with
-// AutoDispatch on one goroutine of the socket. A panicking handler is
+// AutoDispatch on one goroutine of the socket at a time. With the native
+// WebSocketAdapter, the read goroutine that finds no dispatcher running
+// becomes it and runs the handlers itself: waking another goroutine for
+// each event would cost more than a handler typically does. While it does,
+// the connection is not read, until something waits on it (a request, a
+// Close, the heartbeat's pong, from the handler or from any goroutine):
+// reading is then handed to a new read goroutine, and later events wait in
+// the queue, in order. So a handler may make requests and wait for other
+// goroutines' requests; one that blocks on something else holds up
+// reading for one keepalive interval at most. A panicking handler is
 // recovered and reported to OnError as an error wrapping ErrHandlerPanic.
 // The event queue is bounded by count and by bytes (EventQueueSize,
 // EventQueueBytes); events that do not fit are dropped, counted, and
@@ -373,6 +382,7 @@ func (s *WebSocket) live(ctx context.Context) (*sockConn, error) {
 				if s.opts.Reconnect.FailFast {
 					return nil, ErrReconnecting
 				}
+				s.q.lend()
 				select {
 				case <-c.finished:
 					continue
@@ -385,6 +395,7 @@ func (s *WebSocket) live(ctx context.Context) (*sockConn, error) {
 		if s.opts.Reconnect.FailFast {
 			return nil, ErrReconnecting
 		}
+		s.q.lend()
 		select {
 		case <-rc.ready:
 		case <-ctx.Done():
@@ -609,6 +620,9 @@ func (c *sockConn) finish() {
 		sockHeart.remove(c)
 	}
 	idle := c.writerIdle()
+	// Closing the adapter waits for its read loop, which may be running
+	// handlers inline (one of which may be waiting for this very close).
+	s.q.lend()
 	if c.graceful {
 		t := time.NewTimer(sockFlushTimeout)
 		select {
@@ -665,6 +679,7 @@ func (c *sockConn) push(ctx context.Context, b *[]byte, wait bool) error {
 		}
 		room := c.wroom
 		c.wmu.Unlock()
+		c.s.q.lend()
 		select {
 		case <-room:
 		case <-ctx.Done():
@@ -796,6 +811,7 @@ func (c *sockConn) request(ctx context.Context, env *rtapi.Envelope) (*rtapi.Env
 		select {
 		case c.slots <- struct{}{}:
 		default:
+			c.s.q.lend() // slots come back with answers, which must be read
 			select {
 			case c.slots <- struct{}{}:
 			case <-ctx.Done():
@@ -831,6 +847,7 @@ func (c *sockConn) await(ctx context.Context, id uint64, p *sockPending) (*rtapi
 		p.timer.Reset(d)
 		timeout = p.timer.C
 	}
+	c.s.q.lend() // the answer must be read, maybe by the caller's own goroutine
 	select {
 	case resp := <-p.ch:
 		p.timer.Stop()
@@ -896,11 +913,50 @@ func (c *sockConn) sendPing() {
 // OnFrame is the adapter's report of a frame: an answer goes to the request
 // waiting for it, anything else becomes an event.
 func (c *sockConn) OnFrame(frame []byte) {
+	if ev, ok := c.frameEvent(frame); ok {
+		c.report(ev)
+	}
+}
+
+// sockInlineHandler is implemented by a SocketAdapterHandler that can run
+// the handlers of a frame's event on the adapter's read goroutine, as the
+// dispatcher of AutoDispatch: handing each event to a goroutine of its own
+// costs a wake-up of another thread, more than a handler typically takes.
+// The native WebSocketAdapter's read loop calls it instead of OnFrame, with
+// spare, which starts another read loop on the same connection. Before
+// anything waits on the connection while the handlers run (a handler's
+// request, Close, the heartbeat's pong), spare is called, at most once,
+// and onFrameInline then returns false: the calling loop must end without
+// reading again. So the connection is read whenever something waits for
+// it, and events keep their order (while the lent run goes on, events of
+// the spare loop wait in the queue for it).
+type sockInlineHandler interface {
+	onFrameInline(frame []byte, spare func()) (keepReading bool)
+}
+
+func (c *sockConn) onFrameInline(frame []byte, spare func()) bool {
+	ev, ok := c.frameEvent(frame)
+	if !ok {
+		return true
+	}
+	if !c.started.Load() {
+		c.report(ev) // held until Connect returns: OnConnect comes first
+		return true
+	}
+	fit, inline := c.s.q.pushFrom(ev, false, spare)
+	if !fit {
+		c.queueFull()
+	}
+	return !inline || !c.s.runDispatch()
+}
+
+// frameEvent reads a frame: an answer goes to the request waiting for it
+// (ok false), anything else is returned as an event.
+func (c *sockConn) frameEvent(frame []byte) (ev sockEvent, ok bool) {
 	env, err := c.s.format.Decode(frame)
 	if err != nil {
-		c.report(sockEvent{kind: sockEvError, err: fmt.Errorf("%w: undecodable %s frame of %d bytes: %v",
-			ErrBadResponse, c.s.format, len(frame), err)})
-		return
+		return sockEvent{kind: sockEvError, err: fmt.Errorf("%w: undecodable %s frame of %d bytes: %v",
+			ErrBadResponse, c.s.format, len(frame), err)}, true
 	}
 	if env.Cid != "" {
 		id, err := strconv.ParseUint(env.Cid, 10, 64)
@@ -917,23 +973,22 @@ func (c *sockConn) OnFrame(frame []byte) {
 			default:
 				p.ch <- env
 			}
-			return
+			return sockEvent{}, false
 		}
 	}
 	switch m := env.Message.(type) {
 	case *rtapi.Envelope_Error:
-		c.report(sockEvent{kind: sockEvError, err: newSocketError(m.Error)})
+		return sockEvent{kind: sockEvError, err: newSocketError(m.Error)}, true
 	case nil:
-		c.report(sockEvent{kind: sockEvError, err: fmt.Errorf("%w: frame with no known message (cid %q)", ErrBadResponse, env.Cid)})
+		return sockEvent{kind: sockEvError, err: fmt.Errorf("%w: frame with no known message (cid %q)", ErrBadResponse, env.Cid)}, true
 	default:
 		if !isSockEvent(env.Message) {
-			c.report(sockEvent{kind: sockEvError, err: fmt.Errorf("%w: unexpected %T (cid %q)", ErrBadResponse, env.Message, env.Cid)})
-			return
+			return sockEvent{kind: sockEvError, err: fmt.Errorf("%w: unexpected %T (cid %q)", ErrBadResponse, env.Message, env.Cid)}, true
 		}
 		if pc, ok := m.(*rtapi.Envelope_PartyClose); ok {
 			c.s.track.partyGone(pc.PartyClose.GetPartyId())
 		}
-		c.report(sockEvent{kind: sockEvMessage, msg: env.Message, size: len(frame)})
+		return sockEvent{kind: sockEvMessage, msg: env.Message, size: len(frame)}, true
 	}
 }
 
@@ -970,7 +1025,14 @@ func (c *sockConn) report(ev sockEvent) {
 
 // queue queues ev for the handlers, applying the overflow policy.
 func (c *sockConn) queue(ev sockEvent) {
-	if !c.s.q.push(ev, false) && c.s.opts.DisconnectOnQueueFull {
+	if !c.s.q.push(ev, false) {
+		c.queueFull()
+	}
+}
+
+// queueFull applies the overflow policy to an event that did not fit.
+func (c *sockConn) queueFull() {
+	if c.s.opts.DisconnectOnQueueFull {
 		c.shutdown(&CloseError{Code: sockClosePolicy, Err: ErrEventQueueFull}, false)
 	}
 }

@@ -70,16 +70,27 @@ func (a *WebSocketAdapter) Connect(ctx context.Context, p *SocketConnectParams, 
 	return nil
 }
 
-// readLoop reads messages until the connection ends.
+// readLoop reads messages until the connection ends. A handler that runs
+// events inline (sockInlineHandler) may hand the reading over to a new
+// loop, started by spare; this one then ends at once.
 func (a *WebSocketAdapter) readLoop(conn *wsclient.Conn, h SocketAdapterHandler, done chan struct{}) {
-	defer close(done)
+	ih, _ := h.(sockInlineHandler)
+	var spare func()
+	if ih != nil {
+		spare = func() { go a.readLoop(conn, h, done) }
+	}
 	for {
 		_, p, err := conn.Read()
 		if err != nil {
 			h.OnClose(sockCloseErrorFrom(err))
+			close(done)
 			return
 		}
-		h.OnFrame(p)
+		if ih == nil {
+			h.OnFrame(p)
+		} else if !ih.onFrameInline(p, spare) {
+			return
+		}
 	}
 }
 
