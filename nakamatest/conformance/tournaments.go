@@ -58,15 +58,29 @@ func listT(t *testing.T, h *Harness, s *nakama.Session, id string, opts *nakama.
 	return l
 }
 
+// findT pages through the tournaments opts lists until it finds id: a
+// real server that has run the suite many times lists more tournaments
+// than one page holds.
 func findT(t *testing.T, h *Harness, s *nakama.Session, id string, opts *nakama.ListTournamentsOptions) *api.Tournament {
 	t.Helper()
-	l, err := h.Client.ListTournaments(h.Ctx(t), s, opts)
-	Must(t, err)
-	for _, tt := range l.Tournaments {
-		if tt.Id == id {
-			return tt
-		}
+	var o nakama.ListTournamentsOptions
+	if opts != nil {
+		o = *opts
 	}
+	for range 1000 {
+		l, err := h.Client.ListTournaments(h.Ctx(t), s, &o)
+		Must(t, err)
+		for _, tt := range l.Tournaments {
+			if tt.Id == id {
+				return tt
+			}
+		}
+		if l.Cursor == "" || l.Cursor == o.Cursor {
+			return nil
+		}
+		o.Cursor = l.Cursor
+	}
+	t.Fatalf("tournament %s: the listing did not end after 1000 pages", id)
 	return nil
 }
 
