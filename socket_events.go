@@ -59,13 +59,13 @@ type sockEventQueue struct {
 	bytes   int
 	dropped int
 	// dispatching is set while a dispatcher runs: a goroutine of its own,
-	// or (inline) the adapter's read goroutine, which then reads nothing
-	// until the queue is empty or it lends its reading to spare.
+	// or (inline, spare set) the adapter's read goroutine, which then
+	// reads nothing until the queue is empty or it lends its reading to
+	// spare (lent).
 	dispatching bool
-	inline      bool
-	lent        bool
 	spare       func()
-	// inlineOn mirrors inline, so that waiters look without the lock.
+	lent        bool
+	// inlineOn mirrors spare != nil, so that waiters look without the lock.
 	inlineOn atomic.Bool
 	// inHandler is set by the dispatcher while it runs handlers, so that
 	// Close called from one does not wait for the dispatcher.
@@ -124,7 +124,7 @@ func (q *sockEventQueue) pushFrom(ev sockEvent, always bool, spare func()) (fit,
 	q.dispatching = q.dispatching || start
 	inline = start && spare != nil
 	if inline {
-		q.inline, q.lent, q.spare = true, false, spare
+		q.spare, q.lent = spare, false
 		q.inlineOn.Store(true)
 	}
 	q.mu.Unlock()
@@ -144,7 +144,7 @@ func (q *sockEventQueue) lend() bool {
 		return false
 	}
 	q.mu.Lock()
-	if !q.inline || q.lent {
+	if q.spare == nil || q.lent {
 		q.mu.Unlock()
 		return false
 	}
@@ -217,7 +217,7 @@ func (s *WebSocket) runDispatch() (lent bool) {
 		if len(q.buf) == 0 && q.dropped == 0 {
 			q.dispatching = false
 			lent = q.lent
-			q.inline, q.lent, q.spare = false, false, nil
+			q.spare, q.lent = nil, false
 			q.inlineOn.Store(false)
 			if cap(q.batch) > 256 {
 				q.batch = nil

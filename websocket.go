@@ -382,6 +382,8 @@ func (s *WebSocket) live(ctx context.Context) (*sockConn, error) {
 				if s.opts.Reconnect.FailFast {
 					return nil, ErrReconnecting
 				}
+				// The finisher lends too, but a handler run inline may
+				// have begun after it did, and be this caller.
 				s.q.lend()
 				select {
 				case <-c.finished:
@@ -568,7 +570,7 @@ func (c *sockConn) start() {
 	c.emu.Lock()
 	c.s.q.push(sockEvent{kind: sockEvConnect}, true)
 	for _, ev := range c.early {
-		c.queue(ev)
+		c.queue(ev, nil)
 	}
 	c.early = nil
 	c.started.Store(true)
@@ -943,11 +945,7 @@ func (c *sockConn) onFrameInline(frame []byte, spare func()) bool {
 		c.report(ev) // held until Connect returns: OnConnect comes first
 		return true
 	}
-	fit, inline := c.s.q.pushFrom(ev, false, spare)
-	if !fit {
-		c.queueFull()
-	}
-	return !inline || !c.s.runDispatch()
+	return !c.queue(ev, spare) || !c.s.runDispatch()
 }
 
 // frameEvent reads a frame: an answer goes to the request waiting for it
@@ -1010,7 +1008,7 @@ func (c *sockConn) OnClose(err error) {
 // report queues ev, or holds it until start when Connect has not returned.
 func (c *sockConn) report(ev sockEvent) {
 	if c.started.Load() {
-		c.queue(ev)
+		c.queue(ev, nil)
 		return
 	}
 	c.emu.Lock()
@@ -1019,20 +1017,17 @@ func (c *sockConn) report(ev sockEvent) {
 		c.emu.Unlock()
 		return
 	}
-	c.queue(ev)
+	c.queue(ev, nil)
 	c.emu.Unlock()
 }
 
-// queue queues ev for the handlers, applying the overflow policy.
-func (c *sockConn) queue(ev sockEvent) {
-	if !c.s.q.push(ev, false) {
-		c.queueFull()
-	}
-}
-
-// queueFull applies the overflow policy to an event that did not fit.
-func (c *sockConn) queueFull() {
-	if c.s.opts.DisconnectOnQueueFull {
+// queue queues ev for the handlers, applying the overflow policy. From a
+// read loop that can lend its reading to spare, it reports whether the
+// caller is to run the handlers inline (see sockEventQueue.pushFrom).
+func (c *sockConn) queue(ev sockEvent, spare func()) (inline bool) {
+	fit, inline := c.s.q.pushFrom(ev, false, spare)
+	if !fit && c.s.opts.DisconnectOnQueueFull {
 		c.shutdown(&CloseError{Code: sockClosePolicy, Err: ErrEventQueueFull}, false)
 	}
+	return inline
 }
