@@ -131,10 +131,11 @@ func TestProxyPassAndCounters(t *testing.T) {
 	c := dial(t, p)
 	c.roundTrip(t, "hello")
 	waitConns(t, p, 1)
-	// The echo is counted just after it is forwarded, so it may reach the
-	// client first.
-	if err := p.Await(testCtx(t), func() bool { return p.Bytes(Down) >= 6 }); err != nil {
-		t.Fatalf("bytes down %d: %v", p.Bytes(Down), err)
+	// Bytes are counted just after they are forwarded, in either
+	// direction, so the echo may reach the client before the line it
+	// echoes, or the echo itself, is counted.
+	if err := p.Await(testCtx(t), func() bool { return p.Bytes(Up) >= 6 && p.Bytes(Down) >= 6 }); err != nil {
+		t.Fatalf("bytes up %d down %d: %v", p.Bytes(Up), p.Bytes(Down), err)
 	}
 	if p.Accepted() != 1 || p.Bytes(Up) != 6 || p.Bytes(Down) != 6 || p.Bytes(Both) != 12 {
 		t.Errorf("accepted %d, bytes up %d down %d", p.Accepted(), p.Bytes(Up), p.Bytes(Down))
