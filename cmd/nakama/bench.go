@@ -114,7 +114,11 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer c.close() // also what open connected before it failed
-		if err := c.open(ctx, sessions[0], sessions[1]); err != nil {
+		// Goroutines inherit the label, so -cpuprofile can be split by
+		// contender: go tool pprof -tagfocus contender=naive ...
+		err = nil
+		pprof.Do(ctx, contenderLabel(c), func(ctx context.Context) { err = c.open(ctx, sessions[0], sessions[1]) })
+		if err != nil {
 			return fmt.Errorf("bench relay: %s: %w", c.name(), err)
 		}
 	}
@@ -135,7 +139,10 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for i := range contenders {
 			// Rotate the order so no contender always runs first.
 			k := (i + round) % len(contenders)
-			s, err := measureRelay(ctx, contenders[k], cfg.messages, cfg.window)
+			var s relaySample
+			pprof.Do(ctx, contenderLabel(contenders[k]), func(ctx context.Context) {
+				s, err = measureRelay(ctx, contenders[k], cfg.messages, cfg.window)
+			})
 			if err != nil {
 				return fmt.Errorf("bench relay: %s: %w", contenders[k].name(), err)
 			}
@@ -178,6 +185,18 @@ func benchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
+// contenderLabel names c's goroutines in CPU profiles: tick, auto or naive.
+func contenderLabel(c relayContender) pprof.LabelSet {
+	name := "naive"
+	if o, ok := c.(*oursContender); ok {
+		name = "tick"
+		if o.auto {
+			name = "auto"
+		}
+	}
+	return pprof.Labels("contender", name)
+}
+
 // relayContender is one client under test: two players in one match.
 type relayContender interface {
 	name() string
@@ -210,8 +229,8 @@ func relaySessions(ctx context.Context, c nakama.Client, n int) ([]*nakama.Sessi
 
 // relaySample is one contender's round, per message.
 type relaySample struct {
-	cpu, rate, writes, allocs, nvcsw float64
-	hasCPU, hasWrites                bool
+	cpu, rate, reads, writes, allocs, nvcsw float64
+	hasCPU, hasSyscalls                     bool
 }
 
 // measureRelay runs one round of c and measures it. Everything in this
@@ -221,23 +240,24 @@ func measureRelay(ctx context.Context, c relayContender, n, window int) (relaySa
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	cpu0, cs0, okCPU := procUsage()
-	w0, okW := procWrites()
+	r0, w0, okS := procSyscalls()
 	t0 := time.Now()
 	if err := c.relay(ctx, n, window); err != nil {
 		return relaySample{}, err
 	}
 	wall := time.Since(t0)
 	cpu1, cs1, _ := procUsage()
-	w1, _ := procWrites()
+	r1, w1, _ := procSyscalls()
 	runtime.ReadMemStats(&m1)
 	f := float64(n)
 	return relaySample{
 		cpu:    float64(cpu1-cpu0) / float64(time.Microsecond) / f,
 		rate:   f / wall.Seconds(),
+		reads:  float64(r1-r0) / f,
 		writes: float64(w1-w0) / f,
 		allocs: float64(m1.Mallocs-m0.Mallocs) / f,
 		nvcsw:  float64(cs1-cs0) / f,
-		hasCPU: okCPU, hasWrites: okW,
+		hasCPU: okCPU, hasSyscalls: okS,
 	}, nil
 }
 
@@ -247,7 +267,7 @@ func measureRelay(ctx context.Context, c relayContender, n, window int) (relaySa
 func printRelay(w io.Writer, contenders []relayContender, results [][]relaySample) {
 	base := results[len(results)-1]
 	fmt.Fprintf(w, "per message, median of the rounds (x: median of the per-round ratios to %s)\n", contenders[len(contenders)-1].name())
-	fmt.Fprintf(w, "  %-22s %16s %16s %16s %12s %14s\n", "", "CPU µs", "write syscalls", "allocs", "ctx switches", "msg/s")
+	fmt.Fprintf(w, "  %-22s %16s %16s %16s %16s %12s %10s\n", "", "CPU µs", "write syscalls", "read syscalls", "allocs", "ctx switches", "msg/s")
 	for i, c := range contenders {
 		rs := results[i]
 		col := func(get func(relaySample) float64, ok bool, prec int) string {
@@ -267,9 +287,10 @@ func printRelay(w io.Writer, contenders []relayContender, results [][]relaySampl
 			slices.Sort(ratios)
 			return fmt.Sprintf("%.*f (%.2fx)", prec, med, ratios[len(ratios)/2])
 		}
-		fmt.Fprintf(w, "  %-22s %16s %16s %16s %12s %14s\n", c.name(),
+		fmt.Fprintf(w, "  %-22s %16s %16s %16s %16s %12s %10s\n", c.name(),
 			col(func(s relaySample) float64 { return s.cpu }, rs[0].hasCPU, 1),
-			col(func(s relaySample) float64 { return s.writes }, rs[0].hasWrites, 2),
+			col(func(s relaySample) float64 { return s.writes }, rs[0].hasSyscalls, 2),
+			col(func(s relaySample) float64 { return s.reads }, rs[0].hasSyscalls, 2),
 			col(func(s relaySample) float64 { return s.allocs }, true, 1),
 			fmt.Sprintf("%.2f", median(rs, func(s relaySample) float64 { return s.nvcsw })),
 			fmt.Sprintf("%.0f", median(rs, func(s relaySample) float64 { return s.rate })))

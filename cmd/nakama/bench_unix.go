@@ -23,21 +23,30 @@ func procUsage() (cpu time.Duration, nvcsw int64, ok bool) {
 	return cpu, int64(ru.Nvcsw), true
 }
 
-// procWrites reads the process's count of write syscalls (syscw in
-// /proc/self/io, Linux only); ok is false where there is none.
-func procWrites() (n int64, ok bool) {
+// procSyscalls reads the process's counts of read and write syscalls
+// (syscr and syscw in /proc/self/io, Linux only; a read that found nothing
+// counts too); ok is false where there are none.
+func procSyscalls() (reads, writes int64, ok bool) {
 	b, err := os.ReadFile("/proc/self/io")
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
+	found := 0
 	s := bufio.NewScanner(bytes.NewReader(b))
 	for s.Scan() {
-		if v, found := bytes.CutPrefix(s.Bytes(), []byte("syscw: ")); found {
-			n, err := strconv.ParseInt(string(v), 10, 64)
-			return n, err == nil
+		for _, f := range []struct {
+			prefix string
+			n      *int64
+		}{{"syscr: ", &reads}, {"syscw: ", &writes}} {
+			if v, ok := bytes.CutPrefix(s.Bytes(), []byte(f.prefix)); ok {
+				if *f.n, err = strconv.ParseInt(string(v), 10, 64); err != nil {
+					return 0, 0, false
+				}
+				found++
+			}
 		}
 	}
-	return 0, false
+	return reads, writes, found == 2
 }
 
 // procRSS reads the resident set size from /proc/self/statm (Linux only).
