@@ -80,6 +80,14 @@ func dial(ctx context.Context, u string, o *DialOptions) (*Conn, *http.Response,
 		c.Timeout = 0
 		hc = &c
 	}
+	// The connection the transport dials gets raw reads (fastConn); over
+	// TLS, the transport's TLS reads from it.
+	if t := fastTransport(hc.Transport); t != nil {
+		defer t.CloseIdleConnections()
+		c := *hc
+		c.Transport = t
+		hc = &c
+	}
 	var keyb [16]byte
 	_, _ = rand.Read(keyb[:]) // crypto/rand.Read never fails
 	key := base64.StdEncoding.EncodeToString(keyb[:])
@@ -124,6 +132,40 @@ func dial(ctx context.Context, u string, o *DialOptions) (*Conn, *http.Response,
 	}
 	resp.Body = nil
 	return New(rwc, o.ReadLimit), resp, nil
+}
+
+// fastTransport returns a copy of rt, an *http.Transport or nil for the
+// default one, whose connections come through fastConn; nil for other
+// round trippers and for a transport that sets the deprecated Dial. (A
+// transport's DialTLSContext, when set, dials wss:// on the plain path.)
+// The copy keeps no connection: the upgraded one leaves it, and any other
+// goes when it has answered.
+func fastTransport(rt http.RoundTripper) *http.Transport {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	base, ok := rt.(*http.Transport)
+	if !ok {
+		return nil
+	}
+	t := base.Clone()
+	t.DisableKeepAlives = true
+	dial := t.DialContext
+	if dial == nil {
+		//lint:ignore SA1019 a caller's old Dial keeps the plain path
+		if t.Dial != nil {
+			return nil
+		}
+		dial = (&net.Dialer{}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return fastConn(c), nil
+	}
+	return t
 }
 
 // checkResponse checks the server's answer to the handshake.
