@@ -136,11 +136,14 @@ func dial(ctx context.Context, u string, o *DialOptions) (*Conn, *http.Response,
 
 // fastTransport returns a copy of rt, an *http.Transport or nil for the
 // default one, whose connections come through fastConn; nil for other
-// round trippers and for a transport that sets the deprecated Dial. (A
-// transport's DialTLSContext, when set, dials wss:// on the plain path.)
-// The copy keeps no connection: the upgraded one leaves it, and any other
-// goes when it has answered.
+// round trippers, for a transport that sets the deprecated Dial and where
+// this build has no raw reads. (A transport's DialTLSContext, when set,
+// dials wss:// on the plain path.) The copy keeps no connection: the
+// upgraded one leaves it, and any other goes when it has answered.
 func fastTransport(rt http.RoundTripper) *http.Transport {
+	if !rawReads {
+		return nil
+	}
 	if rt == nil {
 		rt = http.DefaultTransport
 	}

@@ -1,3 +1,5 @@
+//go:build linux && !386 && !s390x
+
 package wsclient
 
 import (
@@ -7,21 +9,30 @@ import (
 	"syscall"
 )
 
+// rawReads says whether this build reads TCP connections through
+// rawReadConn: Linux, where recvfrom(2) is a system call of its own (386
+// and s390x reach it through socketcall).
+const rawReads = true
+
 // rawReadMax bounds one raw read: the scheduler does not see a raw
 // syscall, so a huge copy would run unpreemptible for its whole length.
 const rawReadMax = 64 << 10
 
-// rawReadConn is a TCP connection whose reads are raw read(2) calls on its
-// non-blocking socket, made from RawConn's callback so that a read that
-// finds nothing still parks in the netpoller.
+// rawReadConn is a TCP connection whose reads are raw recvfrom(2) calls
+// with MSG_DONTWAIT, made from RawConn's callback so that a read that finds
+// nothing still parks in the netpoller.
 //
 // Why: a plain Read enters the scheduler's syscall bookkeeping, and the
 // first syscall after the process was idle wakes sysmon, a thread switch.
 // A socket that receives small messages one at a time goes idle between
 // most of them; in the relay benchmark (cmd/nakama bench relay, real
 // server) raw reads cut the client's CPU per message by a quarter with
-// AutoDispatch and by two fifths with Tick. A read of a non-blocking socket
-// cannot block, which is what makes the raw call safe.
+// AutoDispatch and by two fifths with Tick.
+//
+// The call must never block, for a raw syscall keeps its thread's share of
+// the scheduler and would stall the garbage collector with it: MSG_DONTWAIT
+// makes it return at once even on a socket someone made blocking (an
+// *os.File's Fd does that to a descriptor it was duplicated from).
 //
 // Every Read tries the socket before it waits, even after a short read
 // that left it empty: RawConn.Read clears the netpoller's readiness before
@@ -36,6 +47,10 @@ type rawReadConn struct {
 	p     []byte
 	n     int
 	errno syscall.Errno
+	// raws counts the reads made by the callback, for tests; parked, when
+	// set by a test, runs when a read finds nothing and is about to wait.
+	raws   int
+	parked func()
 }
 
 // fastConn returns c with raw reads when it is a TCP connection, else c.
@@ -52,6 +67,10 @@ func fastConn(c net.Conn) net.Conn {
 	r.fn = r.read // bound once: a method value per Read would allocate
 	return r
 }
+
+// NetConn returns the TCP connection, as [crypto/tls.Conn.NetConn] does:
+// an httptrace GotConn hook sees the wrapper.
+func (c *rawReadConn) NetConn() net.Conn { return c.Conn }
 
 func (c *rawReadConn) Read(p []byte) (int, error) {
 	if len(p) == 0 || len(p) > rawReadMax || !c.busy.CompareAndSwap(false, true) {
@@ -79,11 +98,15 @@ func (c *rawReadConn) Read(p []byte) (int, error) {
 // readable and call again.
 func (c *rawReadConn) read(fd uintptr) bool {
 	for {
-		n, e := sysRead(fd, c.p)
+		c.raws++
+		n, e := sysRecv(fd, c.p)
 		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if c.parked != nil {
+				c.parked()
+			}
 			return false
 		case 0:
 			c.n = n

@@ -1,8 +1,11 @@
+//go:build linux && !386 && !s390x
+
 package wsclient
 
 import (
 	"bytes"
 	"context"
+	cryptotls "crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -61,11 +64,15 @@ func TestDialRawReads(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.CloseNow()
-			if tc, ok := got.(interface{ NetConn() net.Conn }); ok {
+			if tc, ok := got.(*cryptotls.Conn); ok {
 				got = tc.NetConn()
 			}
-			if _, ok := got.(*rawReadConn); !ok {
+			r, ok := got.(*rawReadConn)
+			if !ok {
 				t.Fatalf("the handshake went over a %T, want *rawReadConn", got)
+			}
+			if _, ok := r.NetConn().(*net.TCPConn); !ok {
+				t.Fatalf("rawReadConn.NetConn is a %T, want *net.TCPConn", r.NetConn())
 			}
 			for _, n := range []int{1, 125, 126, 300, bigSize, rawReadMax + 1, 1 << 20} {
 				p := bytes.Repeat([]byte{byte(n)}, n)
@@ -77,6 +84,7 @@ func TestDialRawReads(t *testing.T) {
 					t.Fatalf("%d bytes: read %d bytes, %v", n, len(q), err)
 				}
 			}
+			checkRaw(t, r)
 		})
 	}
 }
@@ -127,6 +135,7 @@ func TestRawReadConn(t *testing.T) {
 		if n, err := c.Read(make([]byte, 8)); n != 0 || err != io.EOF {
 			t.Fatalf("after EOF: %d, %v", n, err)
 		}
+		checkRaw(t, c)
 	})
 	t.Run("empty buffer", func(t *testing.T) {
 		c, _ := tcpPair(t)
@@ -137,19 +146,25 @@ func TestRawReadConn(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		c, _ := tcpPair(t)
 		c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-		if _, err := c.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("read past the deadline: %v", err)
-		}
+		_, err := c.Read(make([]byte, 8))
+		checkPlainErr(t, err, os.ErrDeadlineExceeded)
 	})
-	t.Run("closed", func(t *testing.T) {
-		c, s := tcpPair(t)
+	t.Run("closed while waiting", func(t *testing.T) {
+		c, _ := tcpPair(t)
+		r := c.(*rawReadConn)
+		parked := make(chan struct{}, 1)
+		r.parked = func() { parked <- struct{}{} }
 		done := make(chan error, 1)
 		go func() { _, err := c.Read(make([]byte, 8)); done <- err }()
-		c.Close() // before or during the read: either way it must say so
-		s.Write([]byte("x"))
-		if err := <-done; !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("read on a closed connection: %v", err)
-		}
+		<-parked
+		c.Close()
+		checkPlainErr(t, <-done, net.ErrClosed)
+	})
+	t.Run("closed before", func(t *testing.T) {
+		c, _ := tcpPair(t)
+		c.Close()
+		_, err := c.Read(make([]byte, 8))
+		checkPlainErr(t, err, net.ErrClosed)
 	})
 	t.Run("reset", func(t *testing.T) {
 		c, s := tcpPair(t)
@@ -172,6 +187,7 @@ func TestRawReadConn(t *testing.T) {
 				n, err := c.Read(b[:])
 				if err != nil {
 					got <- err.Error()
+					return
 				}
 				got <- string(b[:n])
 			}()
@@ -183,6 +199,49 @@ func TestRawReadConn(t *testing.T) {
 			t.Fatalf("two readers got %q and %q, want a and b", first, second)
 		}
 	})
+	t.Run("one read after another", func(t *testing.T) {
+		// Each read must leave the connection free for the next to take
+		// the raw path.
+		c, s := tcpPair(t)
+		r := c.(*rawReadConn)
+		for i := range 5 {
+			s.Write([]byte{byte(i)})
+			before := r.raws
+			var b [1]byte
+			if n, err := c.Read(b[:]); n != 1 || err != nil || b[0] != byte(i) {
+				t.Fatalf("read %d: %d bytes %v, %v", i, n, b, err)
+			}
+			if r.raws == before {
+				t.Fatalf("read %d took the plain path", i)
+			}
+		}
+	})
+	t.Run("blocking socket", func(t *testing.T) {
+		// A descriptor made blocking behind the connection's back (as an
+		// *os.File's Fd does to the one it was duplicated from) must not
+		// make a raw read wait in the kernel: the deadline still ends it,
+		// and data still arrives.
+		c, s := tcpPair(t)
+		r := c.(*rawReadConn)
+		if err := r.rc.Control(func(fd uintptr) {
+			if err := syscall.SetNonblock(int(fd), false); err != nil {
+				t.Fatal(err)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		_, err := c.Read(make([]byte, 8))
+		checkPlainErr(t, err, os.ErrDeadlineExceeded)
+		c.SetReadDeadline(time.Time{})
+		s.Write([]byte("late"))
+		b := make([]byte, 8)
+		n, err := io.ReadAtLeast(c, b, 4)
+		if err != nil || string(b[:n]) != "late" {
+			t.Fatalf("read %q, %v; want late", b[:n], err)
+		}
+		checkRaw(t, c)
+	})
 	t.Run("big buffer", func(t *testing.T) {
 		c, s := tcpPair(t)
 		p := bytes.Repeat([]byte("z"), 3*rawReadMax)
@@ -192,4 +251,22 @@ func TestRawReadConn(t *testing.T) {
 			t.Fatalf("read %d bytes, %v; want %d", len(b), err, len(p))
 		}
 	})
+}
+
+// checkPlainErr fails unless err is what a plain TCP connection's Read
+// gives: an *net.OpError for "read" that wraps target.
+func checkPlainErr(t *testing.T, err, target error) {
+	t.Helper()
+	var op *net.OpError
+	if !errors.Is(err, target) || !errors.As(err, &op) || op.Op != "read" {
+		t.Fatalf("read: %v; want a read *net.OpError wrapping %v", err, target)
+	}
+}
+
+// checkRaw fails unless c's reads went through the raw callback.
+func checkRaw(t *testing.T, c net.Conn) {
+	t.Helper()
+	if r := c.(*rawReadConn); r.raws == 0 {
+		t.Fatal("no read took the raw path")
+	}
 }
