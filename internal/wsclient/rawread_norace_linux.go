@@ -7,9 +7,9 @@ import (
 	"unsafe"
 )
 
-// sysRecv is recvfrom(2) with MSG_DONTWAIT and without the scheduler's
-// syscall bookkeeping; len(p) must be positive.
-func sysRecv(fd uintptr, p []byte) (int, syscall.Errno) {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), syscall.MSG_DONTWAIT, 0, 0)
+// sysRead is read(2) without the scheduler's syscall bookkeeping; len(p)
+// must be positive.
+func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	return int(n), e
 }

@@ -7,16 +7,11 @@ import (
 	"syscall"
 )
 
-// sysRecv is recvfrom(2) with MSG_DONTWAIT, then, under the race detector,
-// an empty syscall.Read (a socket answers one at once) for the detector's
-// annotations: without them it would not see a write to one socket happen
-// before the read of it from another, and would report races that sockets
-// in fact order.
-func sysRecv(fd uintptr, p []byte) (int, syscall.Errno) {
-	n, _, err := syscall.Recvfrom(int(fd), p, syscall.MSG_DONTWAIT)
-	if err == nil {
-		_, err = syscall.Read(int(fd), nil)
-	}
+// sysRead is syscall.Read under the race detector: a raw syscall would skip
+// the annotations by which it sees a write to one socket happen before the
+// read of it from another, and report races that sockets in fact order.
+func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
+	n, err := syscall.Read(int(fd), p)
 	var e syscall.Errno
 	if err != nil && !errors.As(err, &e) {
 		e = syscall.EIO
